@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Offline by design: nothing may fetch model weights or data at run time.
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+# tiktoken's BPE files ship inside llama-index-core; assistant.offline points
+# TIKTOKEN_CACHE_DIR there at start-up too, so the CLI works outside make.
+TIKTOKEN_CACHE = $(shell $(BIN)/python -c "import importlib.util,os;s=importlib.util.find_spec('llama_index.core');print(os.path.join(os.path.dirname(s.origin),'_static','tiktoken_cache'))" 2>/dev/null)
+
+.PHONY: install run ingest test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: an unpinned torch pulls gigabytes of CUDA wheels.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+ingest: install
+	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/assistant ingest corpus
+
+run: ingest
+
+test: install
+	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check assistant tests
+	$(BIN)/mypy assistant
+
+bench: install
+	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python benchmarks/bench_ingest.py
+
+clean:
+	rm -rf .assistant .pytest_cache

@@ -1,0 +1,95 @@
+"""One settings object: environment (prefix ASSISTANT_, nested with __) over an optional TOML file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "ASSISTANT_CONFIG"
+DEFAULT_CONFIG_FILE = "assistant.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestSettings(_Section):
+    """How files are read, cleaned and de-duplicated."""
+
+    max_file_mb: float = Field(50.0, description="Files larger than this (MB) are refused before reading.")
+    max_docx_uncompressed_mb: float = Field(
+        200.0, description="DOCX/ZIP members may unpack to at most this many MB (zip-bomb guard)."
+    )
+    duplicate_threshold: float = Field(
+        0.5, description="Estimated Jaccard similarity of word shingles above which two files are one document."
+    )
+    shingle_words: int = Field(3, description="Words per shingle for near-duplicate detection.")
+    minhash_permutations: int = Field(128, description="MinHash permutations for near-duplicate detection.")
+
+
+class EmbeddingSettings(_Section):
+    """The sentence-transformers embedder."""
+
+    model_path: Path | None = Field(
+        None,
+        description="Local folder of a sentence-transformers model; empty means the packaged all-MiniLM-L6-v2.",
+    )
+    batch_size: int = Field(64, description="Texts per encode batch.")
+    device: str = Field("cpu", description="Torch device for the embedder.")
+
+
+class Settings(BaseSettings):
+    """Everything the program can be told; one instance is built at start-up and passed around."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Field(Path(".assistant"), description="Folder for everything the program builds.")
+    corpus_dir: Path = Field(Path("corpus"), description="Default folder of source documents and manifest.toml.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion settings.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedder settings.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order: explicit arguments, environment, then the TOML file."""
+        toml_path = Path(os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @property
+    def documents_dir(self) -> Path:
+        """Cleaned documents, one JSON file each."""
+        return self.data_dir / "documents"
+
+    @property
+    def registry_path(self) -> Path:
+        """The document registry."""
+        return self.data_dir / "registry.json"
+
+    def fingerprint(self, *parts: Any) -> str:
+        """A short stable hash of these settings plus extra parts, for index and eval records."""
+        payload = json.dumps([self.model_dump(mode="json"), *parts], sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
