@@ -1,0 +1,201 @@
+"""Loaders behind one interface: .txt, .md, .pdf (pages kept) and .docx (tables as rows)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from assistant.settings import IngestSettings
+
+
+class LoadError(ValueError):
+    """A file cannot be turned into text; the message is Swedish and says why."""
+
+
+@dataclass
+class LoadedText:
+    """Raw text of a file, one string per page (a single page when the format has none)."""
+
+    pages: list[str]
+    paged: bool = False
+
+
+class Loader(Protocol):
+    """Turns the bytes of one file format into raw page texts."""
+
+    suffixes: tuple[str, ...]
+
+    def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
+        """Return the raw text of the file, or raise LoadError."""
+        ...
+
+
+def looks_binary(data: bytes) -> bool:
+    """True when the bytes are not text: NUL bytes or many control characters."""
+    head = data[:65536]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control > max(8, len(head) // 100)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, cp1252, or a mix line by line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Mixed files happen when texts are pasted together: decide line by line.
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+    return "\n".join(lines)
+
+
+class TextLoader:
+    """Plain text extracted from PDFs, or typed by hand."""
+
+    suffixes: tuple[str, ...] = (".txt",)
+
+    def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
+        """Decode the bytes after refusing binary content."""
+        if looks_binary(data):
+            raise LoadError("filen innehåller binära data och är inte en textfil")
+        return LoadedText(pages=[decode_text(data)])
+
+
+class MarkdownLoader(TextLoader):
+    """Markdown: headings kept as lines of their own, markup removed."""
+
+    suffixes: tuple[str, ...] = (".md", ".markdown")
+
+    def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
+        """Decode, then strip heading marks and emphasis."""
+        text = super().load(data, limits).pages[0]
+        text = re.sub(r"^\s{0,3}#{1,6}\s+", "\n", text, flags=re.MULTILINE)
+        text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+        text = re.sub(r"^\s*\|?\s*:?-{3,}.*$", "", text, flags=re.MULTILINE)  # table rule lines
+        text = re.sub(r"^\s*\|(.*)\|\s*$", lambda m: "\t".join(c.strip() for c in m.group(1).split("|")),
+                      text, flags=re.MULTILINE)
+        return LoadedText(pages=[text])
+
+
+class PdfLoader:
+    """PDF with a text layer; page numbers are kept so citations can name pages."""
+
+    suffixes: tuple[str, ...] = (".pdf",)
+
+    def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
+        """Extract each page's text with pypdf."""
+        from io import BytesIO
+
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+
+        if not data.lstrip()[:1024].startswith(b"%PDF-"):
+            raise LoadError("filen är ingen PDF (den börjar inte med %PDF-); kontrollera filtypen")
+        try:
+            reader = PdfReader(BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                try:
+                    opened = reader.decrypt("")
+                except Exception as exc:  # pypdf raises several kinds, incl. missing crypto support
+                    raise LoadError("PDF-filen är krypterad och kan inte läsas utan lösenord") from exc
+                if not opened:
+                    raise LoadError("PDF-filen är krypterad och kan inte läsas utan lösenord")
+            pages = [page.extract_text() or "" for page in reader.pages]
+        except LoadError:
+            raise
+        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+            raise LoadError(f"PDF-filen är trasig eller avkortad ({type(exc).__name__}: {exc})") from exc
+        if not pages:
+            raise LoadError("PDF-filen har inga sidor")
+        if not any(p.strip() for p in pages):
+            raise LoadError("PDF-filen saknar textlager (inskannade sidor?); OCR stöds inte")
+        return LoadedText(pages=pages, paged=True)
+
+
+class DocxLoader:
+    """Word documents: paragraphs in order, headings as their own lines, tables as tab-separated rows."""
+
+    suffixes: tuple[str, ...] = (".docx",)
+
+    def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
+        """Check the archive against the unpack limit, then read it with python-docx."""
+        from io import BytesIO
+
+        if not zipfile.is_zipfile(BytesIO(data)):
+            raise LoadError("filen är ingen giltig DOCX (inte ett ZIP-arkiv)")
+        limit = int(limits.max_docx_uncompressed_mb * 1024 * 1024)
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as archive:
+                total = sum(info.file_size for info in archive.infolist())
+                if total > limit:
+                    raise LoadError(
+                        f"DOCX-filen packas upp till {total / 1e6:.0f} MB, över gränsen "
+                        f"{limits.max_docx_uncompressed_mb:.0f} MB (möjlig zip-bomb)"
+                    )
+                if "word/document.xml" not in archive.namelist():
+                    raise LoadError("filen är ingen giltig DOCX (word/document.xml saknas)")
+        except zipfile.BadZipFile as exc:
+            raise LoadError(f"DOCX-filen är trasig: {exc}") from exc
+        return LoadedText(pages=[self._text(data)])
+
+    @staticmethod
+    def _text(data: bytes) -> str:
+        from io import BytesIO
+
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        try:
+            document = docx.Document(BytesIO(data))
+        except Exception as exc:  # python-docx raises many kinds for broken XML
+            raise LoadError(f"DOCX-filen är trasig: {type(exc).__name__}: {exc}") from exc
+        blocks: list[str] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Paragraph):
+                text = item.text.strip()
+                if text:
+                    blocks.append(text)
+            elif isinstance(item, Table):
+                rows = []
+                for row in item.rows:
+                    cells: list[str] = []
+                    for cell in row.cells:
+                        value = " ".join(cell.text.split())
+                        if not cells or cells[-1] != value:  # merged cells repeat their text
+                            cells.append(value)
+                    rows.append("\t".join(cells))
+                blocks.append("\n".join(rows))
+        return "\n\n".join(blocks)
+
+
+def default_loaders() -> dict[str, Loader]:
+    """Map each supported suffix to its loader."""
+    loaders: list[Loader] = [TextLoader(), MarkdownLoader(), PdfLoader(), DocxLoader()]
+    return {suffix: loader for loader in loaders for suffix in loader.suffixes}
+
+
+SUPPORTED_SUFFIXES = tuple(sorted(default_loaders()))
+
+
+def load_file(path: Path, data: bytes, limits: IngestSettings) -> LoadedText:
+    """Pick the loader by suffix and load the bytes."""
+    loader = default_loaders().get(path.suffix.lower())
+    if loader is None:
+        raise LoadError(
+            f"filtypen '{path.suffix or '(ingen)'}' stöds inte; använd {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    return loader.load(data, limits)
