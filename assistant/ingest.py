@@ -1,0 +1,299 @@
+"""Ingestion: files → cleaned, sectioned SourceDocuments; near-duplicates found; index sinks updated."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from assistant.clean import clean_pages
+from assistant.dedupe import extraction_quality, signature, similarity
+from assistant.loaders import LoadError, load_file
+from assistant.manifest import MANIFEST_NAME, load_manifest
+from assistant.sections import detect_sections
+from assistant.settings import Settings
+from assistant.store import Registry, RegistryEntry
+from assistant.types import DocumentMeta, SourceDocument, content_id
+
+Status = Literal["ingested", "updated", "unchanged", "duplicate", "failed"]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+_SKIP_NAMES = {MANIFEST_NAME}
+
+
+class IndexSink(Protocol):
+    """Something that must hold exactly the registry's primary documents (vector index, BM25, facts)."""
+
+    def add(self, document: SourceDocument) -> None:
+        """Index one document (idempotent: adding it twice changes nothing)."""
+        ...
+
+    def remove(self, document_id: str) -> None:
+        """Forget one document (absent ids are ignored)."""
+        ...
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of a batch."""
+
+    name: str
+    status: Status
+    document_id: str | None = None
+    reason: str = ""
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    replaced: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingestion run."""
+
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        """How many files ended with this status."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed."""
+        return self.count("failed") == 0
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    document: SourceDocument
+    signature: list[int]
+
+
+def safe_filename(name: str) -> str:
+    """A file name without folders, traversal or control characters (for uploads)."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
+    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", base).strip(" .")
+    return base[:180] or "namnlos.txt"
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileOutcome]]:
+    """Expand folders; return (file, root folder) pairs and outcomes for paths that cannot be used."""
+    found: list[tuple[Path, Path]] = []
+    problems: list[FileOutcome] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.name in _SKIP_NAMES or child.name.startswith(".") or child.is_dir():
+                    continue
+                found.append((child, path))
+        elif path.exists() or path.is_symlink():
+            found.append((path, path.parent))
+        else:
+            problems.append(FileOutcome(path.name, "failed", reason="filen finns inte"))
+    return found, problems
+
+
+class Ingestor:
+    """Runs ingestion batches against one data directory and its index sinks."""
+
+    def __init__(self, settings: Settings, sinks: list[IndexSink] | None = None) -> None:
+        self.settings = settings
+        self.sinks = sinks or []
+        self.registry = Registry(settings.data_dir)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        metadata: dict[str, DocumentMeta] | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest files and folders; bad files are reported and the rest of the batch goes on."""
+        files, problems = collect_files(paths)
+        report = IngestReport(outcomes=problems)
+        with self.registry.lock():
+            candidates = self._read_all(files, metadata or {}, report, progress)
+            self._apply(candidates, report, progress)
+        return report
+
+    def _read_all(
+        self,
+        files: list[tuple[Path, Path]],
+        metadata: dict[str, DocumentMeta],
+        report: IngestReport,
+        progress: Progress | None,
+    ) -> list[_Candidate]:
+        manifests: dict[Path, dict[str, DocumentMeta]] = {}
+        candidates: list[_Candidate] = []
+        seen: dict[str, str] = {}
+        for i, (path, root) in enumerate(files):
+            if progress:
+                progress("läser", i, len(files))
+            try:
+                if root not in manifests:
+                    manifests[root] = load_manifest(root)
+                meta = metadata.get(path.name) or manifests[root].get(path.name)
+                candidate = self._read_one(path, root, meta)
+            except LoadError as exc:
+                report.outcomes.append(FileOutcome(path.name, "failed", reason=str(exc)))
+                continue
+            except ValueError as exc:  # a broken manifest
+                report.outcomes.append(FileOutcome(path.name, "failed", reason=str(exc)))
+                continue
+            doc = candidate.document
+            existing = self.registry.entries.get(doc.id)
+            if existing is not None or doc.id in seen:
+                same = existing.name if existing else seen[doc.id]
+                if same == path.name:
+                    report.outcomes.append(FileOutcome(path.name, "unchanged", document_id=doc.id))
+                else:
+                    report.outcomes.append(
+                        FileOutcome(path.name, "duplicate", document_id=doc.id, duplicate_of=same,
+                                    similarity=1.0, reason="exakt samma innehåll som en annan fil")
+                    )
+                continue
+            seen[doc.id] = path.name
+            candidates.append(candidate)
+        if progress:
+            progress("läser", len(files), len(files))
+        return candidates
+
+    def _read_one(self, path: Path, root: Path, meta: DocumentMeta | None) -> _Candidate:
+        limits = self.settings.ingest
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root.resolve()):
+                raise LoadError("symbolisk länk som pekar utanför mappen; den läses inte")
+        if not path.is_file():
+            raise LoadError("inte en vanlig fil (mapp, enhet eller trasig länk)")
+        try:
+            size = path.stat().st_size
+            if size > limits.max_file_mb * 1024 * 1024:
+                raise LoadError(
+                    f"filen är {size / 1e6:.1f} MB, större än gränsen {limits.max_file_mb:g} MB"
+                    " (ASSISTANT_INGEST__MAX_FILE_MB)"
+                )
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"filen kan inte läsas: {exc.strerror or exc}") from exc
+        if not data.strip():
+            raise LoadError("filen är tom")
+        loaded = load_file(path, data, limits)
+        cleaned = clean_pages(loaded.pages)
+        if not cleaned.text.strip():
+            raise LoadError("filen innehåller ingen läsbar text")
+        sha = hashlib.sha256(data).hexdigest()
+        meta = meta or DocumentMeta(title=path.stem)
+        if not meta.title:
+            meta = meta.model_copy(update={"title": path.stem})
+        document = SourceDocument(
+            id=content_id(data),
+            name=path.name,
+            sha256=sha,
+            meta=meta,
+            text=cleaned.text,
+            sections=detect_sections(cleaned.text),
+            pages=cleaned.pages if loaded.paged else [],
+            quality=extraction_quality(cleaned.text),
+        )
+        sig = signature(cleaned.text, limits.shingle_words, limits.minhash_permutations)
+        return _Candidate(path=path, document=document, signature=sig)
+
+    def _apply(self, candidates: list[_Candidate], report: IngestReport, progress: Progress | None) -> None:
+        threshold = self.settings.ingest.duplicate_threshold
+        # Best extractions first, so that within a batch the better copy becomes the primary.
+        ordered = sorted(candidates, key=lambda c: -c.document.quality)
+        for i, cand in enumerate(ordered):
+            if progress:
+                progress("indexerar", i, len(ordered))
+            doc = cand.document
+            previous = self.registry.by_name(doc.name)
+            pool = [e for e in self.registry.indexed() if previous is None or e.id != previous.id]
+            best = max(pool, key=lambda e: similarity(cand.signature, e.signature), default=None)
+            score = similarity(cand.signature, best.signature) if best else 0.0
+            if best is not None and score >= threshold and best.quality >= doc.quality:
+                self._record_duplicate(cand, best, score, previous, report)
+                continue
+            replaced = best if best is not None and score >= threshold else None
+            self._add_primary(cand, previous, replaced, score, report)
+        if progress:
+            progress("indexerar", len(ordered), len(ordered))
+
+    def _entry(self, cand: _Candidate, status: Literal["indexed", "duplicate"]) -> RegistryEntry:
+        doc = cand.document
+        return RegistryEntry(
+            id=doc.id, name=doc.name, sha256=doc.sha256, meta=doc.meta, status=status,
+            quality=doc.quality, chars=len(doc.text), sections=len(doc.sections), pages=len(doc.pages),
+            signature=cand.signature,
+        )
+
+    def _record_duplicate(
+        self, cand: _Candidate, primary: RegistryEntry, score: float,
+        previous: RegistryEntry | None, report: IngestReport,
+    ) -> None:
+        if previous is not None:
+            self._forget(previous)
+        entry = self._entry(cand, "duplicate")
+        entry.duplicate_of, entry.similarity = primary.id, round(score, 3)
+        self.registry.entries[entry.id] = entry
+        self.registry.save()
+        report.outcomes.append(
+            FileOutcome(cand.document.name, "duplicate", document_id=entry.id, duplicate_of=primary.name,
+                        similarity=entry.similarity, reason="nästan samma innehåll som ett redan indexerat dokument")
+        )
+
+    def _add_primary(
+        self, cand: _Candidate, previous: RegistryEntry | None, replaced: RegistryEntry | None,
+        score: float, report: IngestReport,
+    ) -> None:
+        doc = cand.document
+        # Order matters for crash safety: document file, then sinks, then the registry (the commit point).
+        self.registry.save_document(doc)
+        for sink in self.sinks:
+            sink.add(doc)
+        if previous is not None:
+            self._forget(previous)
+        if replaced is not None:
+            for sink in self.sinks:
+                sink.remove(replaced.id)
+            replaced.status, replaced.duplicate_of, replaced.similarity = "duplicate", doc.id, round(score, 3)
+            for other in self.registry.entries.values():
+                if other.duplicate_of == replaced.id:
+                    other.duplicate_of = doc.id
+            report.outcomes.append(
+                FileOutcome(replaced.name, "duplicate", document_id=replaced.id, duplicate_of=doc.name,
+                            similarity=replaced.similarity,
+                            reason="ersatt av en bättre extraktion av samma dokument")
+            )
+        self.registry.entries[doc.id] = self._entry(cand, "indexed")
+        self.registry.save()
+        status: Status = "updated" if previous is not None else "ingested"
+        report.outcomes.append(
+            FileOutcome(doc.name, status, document_id=doc.id, replaced=replaced.name if replaced else None)
+        )
+
+    def _forget(self, entry: RegistryEntry) -> None:
+        """Remove an older version of a file from sinks, registry and disk."""
+        for sink in self.sinks:
+            sink.remove(entry.id)
+        self.registry.entries.pop(entry.id, None)
+        self.registry.delete_document_file(entry.id)
+
+    def delete(self, doc_id: str) -> bool:
+        """Delete one document (and its chunks, via the sinks); its duplicates go with it."""
+        with self.registry.lock():
+            entry = self.registry.entries.get(doc_id)
+            if entry is None:
+                return False
+            for sink in self.sinks:
+                sink.remove(doc_id)
+            for other in list(self.registry.entries.values()):
+                if other.duplicate_of == doc_id:
+                    self.registry.entries.pop(other.id)
+            self.registry.entries.pop(doc_id)
+            self.registry.save()
+            self.registry.delete_document_file(doc_id)
+        return True

@@ -1,0 +1,123 @@
+"""The document registry and cleaned-document files under the data directory, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.types import DocumentMeta, SourceDocument
+
+REGISTRY_VERSION = 1
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+class RegistryEntry(BaseModel):
+    """What the registry knows about one ingested file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    sha256: str
+    meta: DocumentMeta
+    status: Literal["indexed", "duplicate"]
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    quality: float = 0.0
+    chars: int = 0
+    sections: int = 0
+    pages: int = 0
+    signature: list[int] = Field(default_factory=list, repr=False)
+    added_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+class Registry:
+    """The list of documents the index holds; the commit point of every ingestion step."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / "registry.json"
+        self.documents_dir = data_dir / "documents"
+        self.entries: dict[str, RegistryEntry] = {}
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the registry file (an absent file is an empty registry)."""
+        if not self.path.is_file():
+            self.entries = {}
+            return
+        data = json.loads(self.path.read_text(encoding="utf-8"))
+        self.entries = {k: RegistryEntry.model_validate(v) for k, v in data.get("documents", {}).items()}
+
+    def save(self) -> None:
+        """Write the registry atomically."""
+        payload = {
+            "version": REGISTRY_VERSION,
+            "documents": {k: v.model_dump(mode="json") for k, v in sorted(self.entries.items())},
+        }
+        atomic_write_text(self.path, json.dumps(payload, ensure_ascii=False, indent=1))
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the data directory's ingestion lock (one writer at a time, across processes)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / "ingest.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                self.reload()
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def indexed(self) -> list[RegistryEntry]:
+        """Primary documents, the ones that are searchable."""
+        return [e for e in self.entries.values() if e.status == "indexed"]
+
+    def by_name(self, name: str) -> RegistryEntry | None:
+        """The entry for a file name, if any."""
+        return next((e for e in self.entries.values() if e.name == name), None)
+
+    def document_path(self, doc_id: str) -> Path:
+        """Where the cleaned document is stored."""
+        return self.documents_dir / f"{doc_id}.json"
+
+    def save_document(self, document: SourceDocument) -> None:
+        """Store a cleaned document."""
+        atomic_write_text(self.document_path(document.id), document.model_dump_json())
+
+    def load_document(self, doc_id: str) -> SourceDocument:
+        """Read a cleaned document back."""
+        return SourceDocument.model_validate_json(self.document_path(doc_id).read_text(encoding="utf-8"))
+
+    def documents(self) -> list[SourceDocument]:
+        """All primary documents, in name order."""
+        return [self.load_document(e.id) for e in sorted(self.indexed(), key=lambda e: e.name)]
+
+    def delete_document_file(self, doc_id: str) -> None:
+        """Remove a stored cleaned document."""
+        with contextlib.suppress(FileNotFoundError):
+            self.document_path(doc_id).unlink()
