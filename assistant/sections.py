@@ -32,7 +32,8 @@ def is_heading(block: str, following: str | None) -> bool:
     if not (3 <= len(line) <= 90) or not words or len(words) > 12 or letters < 3:
         return False
     digits = sum(ch.isdigit() for ch in title)
-    if letters < 0.6 * len(title.replace(" ", "")) or (digits > 4 and digits > 0.1 * len(title)) or line.endswith(_SENTENCE_END):
+    table_like = digits > 4 and digits > 0.1 * len(title)
+    if letters < 0.6 * len(title.replace(" ", "")) or table_like or line.endswith(_SENTENCE_END):
         return False  # sentences, labels ending in ':' and table rows are not headings
     if not (title[0].isupper() or title[0].isdigit()) or words[-1].lower() in _OPEN_ENDINGS:
         return False
