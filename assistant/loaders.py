@@ -104,6 +104,8 @@ class PdfLoader:
 
         if not data.lstrip()[:1024].startswith(b"%PDF-"):
             raise LoadError("filen är ingen PDF (den börjar inte med %PDF-); kontrollera filtypen")
+        if b"%%EOF" not in data[-2048:]:
+            raise LoadError("PDF-filen är avkortad (slutmarkeringen %%EOF saknas); ladda upp hela filen igen")
         try:
             reader = PdfReader(BytesIO(data), strict=False)
             if reader.is_encrypted:

@@ -1,0 +1,54 @@
+"""Shared fixtures: offline environment, network blocked, data directories under tmp_path."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.offline import configure_offline_env
+from assistant.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+configure_offline_env()
+
+
+def _is_local(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths and the like
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def block_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests may only talk to loopback: anything else is a bug (a hub download, telemetry)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+            raise RuntimeError(f"nätverksanrop blockerat i test: {address!r}")
+        return real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings pointing the whole program at a fresh data directory."""
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("ASSISTANT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return Settings(corpus_dir=CORPUS)

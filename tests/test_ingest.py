@@ -1,0 +1,218 @@
+"""Ingestion end to end: the corpus, re-ingestion, near-duplicates, hostile batches, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.ingest import Ingestor, safe_filename
+from assistant.settings import IngestSettings, Settings
+from assistant.store import Registry
+from assistant.types import DocumentMeta
+from tests.conftest import CORPUS
+from tests.filemakers import make_docx, make_image_only_pdf, make_pdf, make_zip_bomb_docx
+
+LAYOUT = "lerum-stod-och-omsorgsnamnden-verksamhetsplan-2024-layout.txt"
+CLEAN = "lerum-stod-och-omsorgsnamnden-verksamhetsplan-2024.txt"
+
+
+def snapshot(data_dir: Path) -> dict[str, str]:
+    """Hash of every file that matters under the data directory."""
+    return {
+        str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(data_dir.rglob("*")) if p.is_file() and p.name != "ingest.lock"
+    }
+
+
+def test_corpus_gives_four_documents_and_one_duplicate(settings: Settings) -> None:
+    report = Ingestor(settings).ingest([CORPUS])
+    assert report.ok
+    assert report.count("ingested") == 4
+    assert report.count("duplicate") == 1
+    dup = next(o for o in report.outcomes if o.status == "duplicate")
+    assert dup.name == LAYOUT and dup.duplicate_of == CLEAN
+    assert dup.similarity is not None and dup.similarity > 0.9
+    registry = Registry(settings.data_dir)
+    assert sorted(e.name for e in registry.indexed()) == sorted(
+        p.name for p in CORPUS.glob("*.txt") if p.name != LAYOUT
+    )
+    docs = registry.documents()
+    assert {d.meta.municipality for d in docs} == {"Lerums kommun", "Alingsås kommun", "Herrljunga kommun"}
+    assert all(d.sections for d in docs)
+
+
+def test_reingest_is_a_no_op(settings: Settings) -> None:
+    Ingestor(settings).ingest([CORPUS])
+    before = snapshot(settings.data_dir)
+    report = Ingestor(settings).ingest([CORPUS])
+    assert report.count("unchanged") == 5 and report.ok
+    assert snapshot(settings.data_dir) == before
+
+
+def test_better_copy_replaces_worse_primary_across_batches(settings: Settings) -> None:
+    first = Ingestor(settings).ingest([CORPUS / LAYOUT])
+    assert first.count("ingested") == 1
+    second = Ingestor(settings).ingest([CORPUS / CLEAN])
+    statuses = {o.name: o.status for o in second.outcomes}
+    assert statuses == {CLEAN: "ingested", LAYOUT: "duplicate"}
+    registry = Registry(settings.data_dir)
+    assert [e.name for e in registry.indexed()] == [CLEAN]
+    layout = registry.by_name(LAYOUT)
+    assert layout is not None and layout.status == "duplicate"
+    assert layout.duplicate_of == registry.by_name(CLEAN).id  # type: ignore[union-attr]
+
+
+def test_duplicate_is_found_by_content_not_name(settings: Settings, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORPUS / CLEAN, folder / "plan.txt")
+    shutil.copy(CORPUS / CLEAN, folder / "kopia-med-annat-namn.txt")
+    report = Ingestor(settings).ingest([folder])
+    assert report.count("ingested") == 1 and report.count("duplicate") == 1
+
+
+def test_changed_file_replaces_its_old_version(settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "notis.txt"
+    path.write_text("Nämnden beslutade om hemtjänstens budget för 2024.\n\nBudgeten är 12 mkr.")
+    Ingestor(settings).ingest([path])
+    path.write_text("Nämnden beslutade om hemtjänstens budget för 2024.\n\nBudgeten är 14 mkr.")
+    report = Ingestor(settings).ingest([path])
+    assert report.count("updated") == 1
+    registry = Registry(settings.data_dir)
+    assert len(registry.entries) == 1
+    assert "14 mkr" in registry.documents()[0].text
+
+
+def test_pdf_and_docx_are_ingested_with_pages_and_sections(settings: Settings, tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "delar.pdf", [
+        "Delårsrapport 2024\n\nSocialnämnden redovisar hemtjänstens resultat för första halvåret i kommunen.",
+        "Ekonomi\n\nNämnden prognostiserar ett underskott på 4 793 tkr för helåret 2024 inom äldreomsorgen.",
+    ])
+    doc = make_docx(tmp_path / "plan.docx", "Indikatorer för hemtjänsten",
+                    ["Tabellen visar nämndens indikatorer för brukarnas upplevda kvalitet."],
+                    [["Indikator", "2023", "2024"], ["Hemtjänstindex", "52,5", "66,9"]])
+    meta = {"delar.pdf": DocumentMeta(title="Delårsrapport", municipality="Testkommun", body="Socialnämnden")}
+    report = Ingestor(settings).ingest([pdf, doc], metadata=meta)
+    assert report.count("ingested") == 2, report.outcomes
+    docs = {d.name: d for d in Registry(settings.data_dir).documents()}
+    pdf_doc = docs["delar.pdf"]
+    assert pdf_doc.meta.municipality == "Testkommun"
+    assert [p.page for p in pdf_doc.pages] == [1, 2]
+    offset = pdf_doc.text.index("4 793 tkr")
+    assert pdf_doc.page_at(offset) == 2
+    assert pdf_doc.section_at(offset) == "Ekonomi"
+    docx_doc = docs["plan.docx"]
+    assert "Hemtjänstindex\t52,5\t66,9" in docx_doc.text
+    assert docx_doc.section_at(docx_doc.text.index("52,5")) == "Indikatorer för hemtjänsten"
+
+
+def hostile_batch(folder: Path, outside: Path) -> dict[str, str]:
+    """Write bad files into folder; return file name → expected words of its message."""
+    rng = random.Random(7)
+    expected: dict[str, str] = {}
+
+    def bad(name: str, message: str) -> Path:
+        expected[name] = message
+        return folder / name
+
+    bad("tom.txt", "tom").write_bytes(b"")
+    bad("blanksteg.txt", "tom").write_text("   \n\t \n  ")
+    bad("skrap.txt", "binära").write_bytes(bytes(rng.randrange(256) for _ in range(4096)))
+    bad("nolltecken.txt", "binära").write_bytes(b"Hemtj\x00nst\x00" * 50)
+    bad("trasig.pdf", "PDF").write_bytes(b"%PDF-1.7\n" + bytes(rng.randrange(256) for _ in range(2000)) + b"\n%%EOF")
+    full = make_pdf(folder / "hel.pdf", ["Text om hemtjänst " * 100])
+    bad("avkortad.pdf", "avkortad").write_bytes(full.read_bytes()[:700])
+    full.unlink()
+    make_pdf(bad("krypterad.pdf", "krypterad"), ["Hemlig rapport"], user_password="hemligt")
+    make_image_only_pdf(bad("skannad.pdf", "OCR"))
+    bad("webbsida.pdf", "ingen PDF").write_text("<!doctype html><html><body>Hej</body></html>")
+    make_zip_bomb_docx(bad("bomb.docx", "zip-bomb"))
+    bad("falsk.docx", "DOCX").write_text("det här är ingen docx")
+    bad("kalkyl.xlsx", "stöds inte").write_bytes(b"PK\x03\x04")
+    bad("stor.txt", "större än gränsen").write_text("hemtjänst " * 120_000)  # ~1.2 MB, over the test limit
+    (folder / "trasig-lank.txt").symlink_to(folder / "finns-inte.txt")
+    expected["trasig-lank.txt"] = "inte en vanlig fil"
+    secret = outside / "hemlig.txt"
+    secret.write_text("Lösenord och annat som inte hör till korpusen.")
+    (folder / "lank-ut.txt").symlink_to(secret)
+    expected["lank-ut.txt"] = "utanför mappen"
+    return expected
+
+
+def good_batch(folder: Path) -> list[str]:
+    """Write good files with awkward encodings; return their names."""
+    (folder / "cp1252.txt").write_bytes(
+        "Äldreomsorgen i Åmåls kommun\n\nNämnden ökar insatserna för särskilt boende under året.".encode("cp1252")
+    )
+    (folder / "bom.txt").write_bytes(
+        "\ufeffIndividnämnden\n\nVåld i nära relationer är ett prioriterat område för nämnden i år.".encode()
+    )
+    make_pdf(folder / "bra.pdf", ["Socialnämnden\n\nNämnden redovisar personalomsättning och sjukfrånvaro."])
+    make_docx(folder / "bra.docx", "Budget", ["Budgeten för hemtjänsten är 12 mkr enligt beslut."])
+    return ["cp1252.txt", "bom.txt", "bra.pdf", "bra.docx"]
+
+
+def test_hostile_batch_reports_each_bad_file_and_ingests_the_good(settings: Settings, tmp_path: Path) -> None:
+    settings = settings.model_copy(update={"ingest": IngestSettings(max_file_mb=1.0)})
+    folder, outside = tmp_path / "batch", tmp_path / "utanfor"
+    folder.mkdir()
+    outside.mkdir()
+    # Already indexed before the hostile batch: must survive it untouched.
+    Ingestor(settings).ingest([CORPUS / CLEAN])
+    before = Registry(settings.data_dir).entries.copy()
+    expected = hostile_batch(folder, outside)
+    good = good_batch(folder)
+    assert len(expected) >= 12
+    report = Ingestor(settings).ingest([folder])
+    outcomes = {o.name: o for o in report.outcomes}
+    for name, words in expected.items():
+        assert outcomes[name].status == "failed", name
+        assert words.lower() in outcomes[name].reason.lower(), (name, outcomes[name].reason)
+    for name in good:
+        assert outcomes[name].status == "ingested", (name, outcomes[name].reason)
+    registry = Registry(settings.data_dir)
+    for doc_id, entry in before.items():
+        assert registry.entries[doc_id] == entry
+    assert len(registry.indexed()) == 1 + len(good)
+    texts = {d.name: d.text for d in registry.documents()}
+    assert "Äldreomsorgen i Åmåls kommun" in texts["cp1252.txt"]
+    assert texts["bom.txt"].startswith("Individnämnden")
+    assert not report.ok
+
+
+def test_cli_exit_status_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    assert "inläst: 4" in result.output and "dubblett: 1" in result.output
+    assert "likhet 0.9" in result.output
+    again = runner.invoke(app, ["ingest", str(CORPUS)])
+    assert again.exit_code == 0 and "oförändrad: 5" in again.output
+    (tmp_path / "tom.txt").write_text("")
+    failed = runner.invoke(app, ["ingest", str(tmp_path / "tom.txt"), str(CORPUS / CLEAN)])
+    assert failed.exit_code == 1
+    assert "tom.txt" in failed.output and "filen är tom" in failed.output
+
+
+def test_missing_path_is_reported(settings: Settings, tmp_path: Path) -> None:
+    report = Ingestor(settings).ingest([tmp_path / "saknas.txt"])
+    assert report.outcomes[0].status == "failed" and "finns inte" in report.outcomes[0].reason
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("../../x.txt", "x.txt"), ("..\\..\\y.pdf", "y.pdf"), ("a\x00b.txt", "a_b.txt"), ("", "namnlos.txt"),
+     ("  plan 2024: ver?.docx ", "plan 2024_ ver_.docx"), ("/etc/passwd", "passwd")],
+)
+def test_safe_filename(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+    assert os.sep not in safe_filename(name)
