@@ -17,13 +17,16 @@ _DROP = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 # Page furniture: whole lines that belong to the page, not to the text.
-_FURNITURE = [
-    re.compile(r"^(?:sida|sid|page|s\.)\s*\d+\s*(?:av|/|of)\s*\d+$", re.IGNORECASE),
-    re.compile(r"^ärende\s+\d+$", re.IGNORECASE),
-    re.compile(r"\bBox\s+\d+\b.*\b\d{3}\s?\d{2}\b", re.IGNORECASE),
-    re.compile(r"^Besöksadress\b|\bTelefax\b|\borg\.?\s?(?:nummer|nr)\b", re.IGNORECASE),
-    re.compile(r"^(?:www\.)?[\w-]+\.se$", re.IGNORECASE),
-]
+_FURNITURE = re.compile(
+    "|".join([
+        r"^(?:sida|sid|page|s\.)\s*\d+\s*(?:av|/|of)\s*\d+$",  # Sida 10 av 17
+        r"^ärende\s+\d+$",  # Ärende 3
+        r"\bBox\s+\d+\b.*\b\d{3}\s?\d{2}\b",  # letterhead address
+        r"^Besöksadress\b|\bTelefax\b|\borg\.?\s?(?:nummer|nr)\b",  # letterhead contact line
+        r"^(?:www\.)?[\w-]+\.se$",  # LERUM.SE
+    ]),
+    re.IGNORECASE,
+)
 
 # A word hyphenated at a line end is joined unless the hyphen is real: "stöd- och omsorg",
 # "detalj-, distans- och partihandel", "e-cigaretter", "IT-stöd".
@@ -56,7 +59,7 @@ def normalize_line(line: str) -> str:
 def is_furniture(line: str) -> bool:
     """True for page furniture lines: page numbers, 'Ärende 3', letterheads, web addresses."""
     stripped = line.strip()
-    return bool(stripped) and any(p.search(stripped) for p in _FURNITURE)
+    return bool(stripped) and _FURNITURE.search(stripped) is not None
 
 
 def _next_nonblank(lines: list[str], i: int, max_gap: int = 2) -> int | None:

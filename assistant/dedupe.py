@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 
 import numpy as np
 from datasketch import MinHash
@@ -20,7 +21,7 @@ def shingles(text: str, size: int) -> set[bytes]:
 
 def signature(text: str, size: int, permutations: int) -> list[int]:
     """MinHash signature of the text's shingles, stored with the document."""
-    minhash = MinHash(num_perm=permutations, seed=1)
+    minhash = MinHash(num_perm=permutations, seed=1, hashfunc=zlib.crc32)
     minhash.update_batch(list(shingles(text, size)))
     return [int(v) for v in minhash.hashvalues]
 

@@ -26,6 +26,8 @@ def is_heading(block: str, following: str | None) -> bool:
     if "\n" in block or "\t" in block or following is None:
         return False
     line = block.strip(" ")
+    if not (3 <= len(line) <= 90):
+        return False
     title = _NUMBERED.sub("", line)
     words = title.split()
     letters = sum(ch.isalpha() for ch in title)
