@@ -130,4 +130,8 @@ class Answer(_Model):
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    related: list[Citation] = Field(
+        default_factory=list, description="With a refusal: the closest passages, offered as possibly relevant."
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list, description="Why an LLM answer was replaced, and similar.")
