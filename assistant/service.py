@@ -1,0 +1,93 @@
+"""The application service: one object the CLI, the Gradio app and the JSON API all call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.ingest import Ingestor, IngestReport, Progress
+from assistant.settings import Settings
+from assistant.store import Registry, RegistryEntry
+from assistant.types import Answer, DocumentMeta
+
+
+@dataclass
+class AskRequest:
+    """A question with optional filters and the previous turns of the conversation."""
+
+    question: str
+    municipality: str | None = None
+    body: str | None = None
+    period: str | None = None
+    k: int = 5
+    history: list[tuple[str, str]] = field(default_factory=list)  # (question, answer) pairs, oldest first
+    user: str = "anonym"
+    roles: tuple[str, ...] = ("public",)
+
+
+class ServiceError(ValueError):
+    """A request the service cannot carry out; the message is Swedish and meant for the user."""
+
+
+class AssistantService:
+    """Builds the pipeline once (embedder, stores, LLM) and serves every front end."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        """The ingestor wired to every index sink."""
+        from assistant.pipeline import build_ingestor
+
+        return build_ingestor(self.settings)
+
+    @property
+    def registry(self) -> Registry:
+        """The document registry, freshly read."""
+        registry = self.ingestor.registry
+        registry.reload()
+        return registry
+
+    def documents(self) -> list[RegistryEntry]:
+        """All ingested files (primary documents and duplicates), in name order."""
+        return sorted(self.registry.entries.values(), key=lambda e: e.name)
+
+    def ingest(
+        self, paths: list[Path], metadata: dict[str, DocumentMeta] | None = None, progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest files; per-file errors are in the report."""
+        return self.ingestor.ingest(paths, metadata=metadata, progress=progress)
+
+    def delete(self, doc_id: str) -> bool:
+        """Delete a document with its chunks (and facts); False when unknown."""
+        return self.ingestor.delete(doc_id)
+
+    def ask(self, request: AskRequest) -> Answer:
+        """Answer a question with citations, or refuse."""
+        if not request.question.strip():
+            raise ServiceError("Frågan är tom. Skriv en fråga om dokumenten.")
+        return self.answerer(request)
+
+    @cached_property
+    def answerer(self) -> Callable[[AskRequest], Answer]:
+        """The answering pipeline, built once (embedder, indexes, fact store, LLM)."""
+        from assistant.pipeline import build_answerer
+
+        return build_answerer(self.settings)
+
+    def health(self) -> dict[str, Any]:
+        """What a monitoring probe needs to know."""
+        entries = self.registry.entries.values()
+        return {
+            "status": "ok",
+            "documents": sum(1 for e in entries if e.status == "indexed"),
+            "duplicates": sum(1 for e in entries if e.status == "duplicate"),
+            "data_dir": str(self.settings.data_dir),
+        }
+
+
+ServiceFactory = Callable[[Settings], AssistantService]
