@@ -49,6 +49,30 @@ class EmbeddingSettings(_Section):
     device: str = Field("cpu", description="Torch device for the embedder.")
 
 
+class PrivacySettings(_Section):
+    """How Swedish personal identity numbers are kept out of the index, answers and logs."""
+
+    mask_personnummer: bool = Field(
+        True,
+        description=(
+            "Mask personnummer and samordningsnummer in ingested text; each digit becomes X so offsets stay valid."
+        ),
+    )
+    mask_text: str = Field(
+        "[personnummer]", description="Text that replaces a personnummer in the audit log and other free text."
+    )
+
+
+class AuditSettings(_Section):
+    """The append-only, hash-chained audit log under data_dir/audit/."""
+
+    enabled: bool = Field(True, description="Record questions, drafts, feedback, ingestion, deletions and logins.")
+    max_bytes: int = Field(
+        10_000_000, ge=0, description="Rotate audit.jsonl when a record would take it past this size; 0 never rotates."
+    )
+    backups: int = Field(10, ge=0, description="Rotated files kept (audit.jsonl.1 … .N); 0 never rotates.")
+
+
 class Settings(BaseSettings):
     """Everything the program can be told; one instance is built at start-up and passed around."""
 
@@ -62,6 +86,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Default folder of source documents and manifest.toml.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion settings.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedder settings.")
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Personal data protection.")
+    audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
 
     @classmethod
     def settings_customise_sources(
