@@ -14,6 +14,7 @@ from assistant.clean import clean_pages
 from assistant.dedupe import extraction_quality, signature, similarity
 from assistant.loaders import LoadError, load_file
 from assistant.manifest import MANIFEST_NAME, load_manifest
+from assistant.pii import mask_preserving_length
 from assistant.sections import detect_sections
 from assistant.settings import Settings
 from assistant.store import Registry, RegistryEntry
@@ -185,6 +186,10 @@ class Ingestor:
         cleaned = clean_pages(loaded.pages)
         if not cleaned.text.strip():
             raise LoadError("filen innehåller ingen läsbar text")
+        text = cleaned.text
+        if self.settings.privacy.mask_personnummer:
+            # Same length, so page and section spans stay valid; nothing downstream ever sees the digits.
+            text = mask_preserving_length(text)
         sha = hashlib.sha256(data).hexdigest()
         meta = meta or DocumentMeta(title=path.stem)
         if not meta.title:
@@ -194,12 +199,12 @@ class Ingestor:
             name=path.name,
             sha256=sha,
             meta=meta,
-            text=cleaned.text,
-            sections=detect_sections(cleaned.text),
+            text=text,
+            sections=detect_sections(text),
             pages=cleaned.pages if loaded.paged else [],
-            quality=extraction_quality(cleaned.text),
+            quality=extraction_quality(text),
         )
-        sig = signature(cleaned.text, limits.shingle_words, limits.minhash_permutations)
+        sig = signature(text, limits.shingle_words, limits.minhash_permutations)
         return _Candidate(path=path, document=document, signature=sig)
 
     def _apply(self, candidates: list[_Candidate], report: IngestReport, progress: Progress | None) -> None:

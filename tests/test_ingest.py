@@ -216,3 +216,23 @@ def test_missing_path_is_reported(settings: Settings, tmp_path: Path) -> None:
 def test_safe_filename(name: str, expected: str) -> None:
     assert safe_filename(name) == expected
     assert os.sep not in safe_filename(name)
+
+
+def synthetic_personnummer() -> str:
+    """A made-up personnummer (1912-03-04) with a valid Luhn check digit, never a real person's."""
+    from assistant.pii import luhn_check_digit
+
+    base = "120304123"
+    return f"19{base[:6]}-{base[6:]}{luhn_check_digit(base)}"
+
+
+def test_personnummer_masked_before_anything_is_stored(settings: Settings, tmp_path: Path) -> None:
+    pnr = synthetic_personnummer()
+    path = tmp_path / "beslut.txt"
+    path.write_text(f"Beslut om insats\n\nBrukaren {pnr} beviljas hemtjänst från och med 2024-01-01.")
+    Ingestor(settings).ingest([path])
+    stored = "".join(p.read_text() for p in settings.data_dir.rglob("*.json"))
+    assert pnr not in stored and pnr[2:] not in stored
+    doc = Registry(settings.data_dir).documents()[0]
+    assert "XXXXXXXX-XXXX" in doc.text and "2024-01-01" in doc.text
+    assert len(doc.text) == len(path.read_text())
