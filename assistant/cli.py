@@ -94,3 +94,46 @@ def documents() -> None:
         table.add_row(entry.id, entry.name, entry.meta.municipality, entry.meta.body, entry.meta.period,
                       status, str(entry.chars))
     console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Adress att lyssna på (standard: inställningen app.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (standard: inställningen app.port).")] = None,
+) -> None:
+    """Starta webbappen (Gradio) och JSON-API:t på samma adress."""
+    from assistant.api import serve as run_server
+
+    try:
+        run_server(Settings(), host=host, port=port)
+    except PermissionError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+users_app = typer.Typer(help="Användare för inloggning i webbappen och API:t.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Användarnamn.")],
+    roles: Annotated[str, typer.Option(help="Roller, kommaseparerade (admin får läsa in och ta bort).")] = "public",
+    file: Annotated[Path | None, typer.Option(help="Användarfil (standard: inställningen app.users_file).")] = None,
+    password: Annotated[
+        str, typer.Option(prompt="Lösenord", hide_input=True, confirmation_prompt=True, help="Lösenord (frågas).")
+    ] = "",
+) -> None:
+    """Lägg till eller byt lösenord för en användare (scrypt-hash i användarfilen)."""
+    from assistant.auth import UsersFileError, add_user
+
+    path = file or Settings().app.users_file
+    if path is None:
+        console.print("[red]Ange --file eller ASSISTANT_APP__USERS_FILE.[/red]")
+        raise typer.Exit(2)
+    try:
+        user = add_user(path, name, password, [r.strip() for r in roles.split(",") if r.strip()])
+    except UsersFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Användaren {user.name} ({', '.join(user.roles)}) är sparad i {path}.")

@@ -73,6 +73,45 @@ class AuditSettings(_Section):
     backups: int = Field(10, ge=0, description="Rotated files kept (audit.jsonl.1 … .N); 0 never rotates.")
 
 
+class AppSettings(_Section):
+    """The web app and JSON API (`assistant serve`)."""
+
+    host: str = Field("127.0.0.1", description="Address the server binds to; loopback unless login is configured.")
+    port: int = Field(7860, ge=1, le=65535, description="TCP port of the server.")
+    users_file: Path | None = Field(
+        None,
+        description="File of users, roles and scrypt password hashes (`assistant users add`); set means login is on.",
+    )
+    allow_public_without_login: bool = Field(
+        False, description="Allow binding to a non-loopback address without login (everyone on the network gets in).",
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest file (MB) accepted by upload in the app and API.")
+
+
+class PrivacySettings(_Section):
+    """How Swedish personal identity numbers are kept out of the index, answers and logs."""
+
+    mask_personnummer: bool = Field(
+        True,
+        description=(
+            "Mask personnummer and samordningsnummer in ingested text; each digit becomes X so offsets stay valid."
+        ),
+    )
+    mask_text: str = Field(
+        "[personnummer]", description="Text that replaces a personnummer in the audit log and other free text."
+    )
+
+
+class AuditSettings(_Section):
+    """The append-only, hash-chained audit log under data_dir/audit/."""
+
+    enabled: bool = Field(True, description="Record questions, drafts, feedback, ingestion, deletions and logins.")
+    max_bytes: int = Field(
+        10_000_000, ge=0, description="Rotate audit.jsonl when a record would take it past this size; 0 never rotates."
+    )
+    backups: int = Field(10, ge=0, description="Rotated files kept (audit.jsonl.1 … .N); 0 never rotates.")
+
+
 class Settings(BaseSettings):
     """Everything the program can be told; one instance is built at start-up and passed around."""
 
@@ -88,6 +127,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedder settings.")
     privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Personal data protection.")
     audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
+    app: AppSettings = Field(default_factory=AppSettings, description="Web app and JSON API settings.")
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,310 @@
+"""The FastAPI app: the JSON API (citations kept) with the Gradio UI mounted at `/`, and `serve`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+
+from assistant.auth import ANONYMOUS, User, UserStore, check_bind
+from assistant.ingest import FileOutcome
+from assistant.service import AskRequest, AssistantService, ServiceError
+from assistant.settings import Settings
+from assistant.types import Answer, DocumentKind, DocumentMeta
+from assistant.web import NotFoundError, TooLargeError, document_record, remove_upload, resolve_filters, store_upload
+
+log = logging.getLogger(__name__)
+API_TITLE = "Planassistenten – JSON-API"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Turn(_Body):
+    """One earlier question and its answer, for follow-up questions."""
+
+    question: str
+    answer: str
+
+
+class AskBody(_Body):
+    """A question with optional filters (municipality, body, year) and earlier turns."""
+
+    question: str = Field(description="The question, Swedish or English.")
+    municipality: str | None = Field(None, description="Only documents of this municipality ('Lerum' is enough).")
+    body: str | None = Field(None, description="Only documents of this body (nämnd).")
+    period: str | None = Field(None, description="Only documents of this period, e.g. '2024'.")
+    k: int = Field(5, ge=1, le=20, description="How many passages to retrieve.")
+    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+
+
+class DraftBody(_Body):
+    """What to draft: municipality, body, period and optionally which indicators."""
+
+    municipality: str
+    body: str
+    period: str
+    indicators: list[str] | None = None
+
+
+class DocumentOut(BaseModel):
+    """An ingested file as the registry knows it."""
+
+    id: str
+    name: str
+    sha256: str
+    meta: DocumentMeta
+    status: str = Field(description="indexed, or duplicate (then duplicate_of and similarity are set).")
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    quality: float = 0.0
+    chars: int = 0
+    sections: int = 0
+    pages: int = 0
+    added_at: str
+
+
+class OutcomeOut(BaseModel):
+    """What happened to one uploaded file."""
+
+    name: str
+    status: str
+    document_id: str | None = None
+    reason: str = ""
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    replaced: str | None = None
+
+
+class IngestOut(BaseModel):
+    """The outcome of an upload: one entry per file."""
+
+    ok: bool
+    outcomes: list[OutcomeOut]
+
+
+class ErrorOut(BaseModel):
+    """Every error: one Swedish message for the user."""
+
+    error: str
+
+
+_VALIDATION_SV = {
+    "missing": "saknas",
+    "extra_forbidden": "är inte ett känt fält",
+    "string_type": "ska vara text",
+    "int_parsing": "ska vara ett heltal",
+    "int_type": "ska vara ett heltal",
+    "list_type": "ska vara en lista",
+    "greater_than_equal": "är för litet",
+    "less_than_equal": "är för stort",
+    "literal_error": "har ett otillåtet värde",
+    "json_invalid": "är inte giltig JSON",
+    "model_attributes_type": "ska vara ett JSON-objekt",
+}
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One Swedish sentence listing what is wrong with the request."""
+    parts = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            return "Ogiltig begäran: kroppen är inte giltig JSON."
+        loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{loc or 'begäran'} {_VALIDATION_SV.get(error.get('type', ''), error.get('msg', 'är ogiltigt'))}")
+    return "Ogiltig begäran: " + "; ".join(parts) + "."
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def _status_of(exc: ServiceError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, TooLargeError):
+        return 413
+    return 400
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in ((400, "Felaktig fråga"), (401, "Inloggning krävs"), (403, "Saknar behörighet"),
+                       (404, "Finns inte"), (413, "För stor fil"), (422, "Ogiltig begäran"),
+                       (501, "Inte tillgängligt ännu"))
+}
+
+
+def api_user(users: UserStore | None) -> Callable[[Request], User]:
+    """A dependency: HTTP Basic credentials checked against the users file; anonymous when login is off."""
+
+    def dependency(request: Request) -> User:
+        if users is None:
+            return ANONYMOUS
+        header = request.headers.get("authorization", "")
+        user = None
+        if header.lower().startswith("basic "):
+            try:
+                name, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+                user = users.authenticate(name, password)
+            except (binascii.Error, UnicodeDecodeError):
+                user = None
+        if user is None:
+            raise HTTPException(401, "Inloggning krävs: ange användare och lösenord (HTTP Basic).",
+                                headers={"WWW-Authenticate": 'Basic realm="planassistenten", charset="UTF-8"'})
+        return user
+
+    return dependency
+
+
+def create_app(service: AssistantService, *, ui: bool = True, warm_up: bool = True) -> FastAPI:
+    """The JSON API under /api, OpenAPI at /docs, and (with ui) the Gradio app mounted at /."""
+    settings = service.settings
+    users = UserStore(settings.app.users_file) if settings.app.users_file else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm_up:  # build the answering pipeline in the background: the server is up at once
+            threading.Thread(target=_warm, args=(service,), daemon=True, name="warm-up").start()
+        yield
+
+    app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
+                  description="Frågor med källhänvisningar, utkast och dokumenthantering. Alla fel: {\"error\": …}.")
+    current_user = Depends(api_user(users))
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return _error(_status_of(exc), str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, validation_message(exc))
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("Oväntat fel i API:t", exc_info=exc)
+        return _error(500, "Ett internt fel inträffade. Försök igen, eller kontakta den som driver tjänsten.")
+
+    @app.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["frågor"])
+    def ask(body: AskBody, user: User = current_user) -> Answer:
+        """Answer a question with citations (document, section, character span, quote), or refuse."""
+        if not body.question.strip():
+            raise ServiceError("Frågan är tom. Skriv en fråga om dokumenten.")
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body)
+        return service.ask(AskRequest(
+            question=body.question.strip(), municipality=municipality, body=nämnd, period=body.period, k=body.k,
+            history=[(t.question, t.answer) for t in body.history], user=user.name, roles=user.roles,
+        ))
+
+    @app.post("/api/draft", responses=ERRORS, tags=["utkast"])
+    def draft(body: DraftBody, user: User = current_user) -> dict[str, Any]:
+        """A draft whose every figure is checked against the fact set, with its findings."""
+        resolve_filters(service, body.municipality, body.body)
+        run = getattr(service, "draft", None)
+        if run is None:
+            raise HTTPException(501, "Utkast är inte tillgängligt ännu i den här versionen.")
+        result = run(body.model_dump())
+        return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
+
+    @app.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])
+    def documents(user: User = current_user) -> list[dict[str, Any]]:
+        """Every ingested file: primary documents and duplicates, with metadata and status."""
+        return [document_record(e) for e in service.documents()]
+
+    @app.post("/api/documents", response_model=IngestOut, responses=ERRORS, tags=["dokument"])
+    def upload(
+        files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT eller MD")],
+        municipality: Annotated[str, Form()] = "",
+        body: Annotated[str, Form()] = "",
+        kind: Annotated[DocumentKind, Form()] = "other",
+        period: Annotated[str, Form()] = "",
+        title: Annotated[str, Form()] = "",
+        user: User = current_user,
+    ) -> IngestOut:
+        """Upload and ingest files; per-file failures and duplicates are in the outcomes."""
+        if not user.is_admin:
+            raise HTTPException(403, "Du behöver rollen admin för att läsa in dokument.")
+        stored, metadata = [], {}
+        for upload_file in files:
+            target = store_upload(service, upload_file.filename or "namnlos.txt", upload_file.file)
+            stored.append(target)
+            metadata[target.name] = DocumentMeta(
+                title=title if len(files) == 1 else "", municipality=municipality, body=body, kind=kind,
+                period=period,
+            )
+        report = service.ingest(stored, metadata=metadata)
+        return IngestOut(ok=report.ok, outcomes=[_outcome(o) for o in report.outcomes])
+
+    @app.delete("/api/documents/{doc_id}", responses=ERRORS, tags=["dokument"])
+    def delete(doc_id: str, user: User = current_user) -> dict[str, str]:
+        """Delete a document with its chunks, facts and duplicates."""
+        if not user.is_admin:
+            raise HTTPException(403, "Du behöver rollen admin för att ta bort dokument.")
+        entry = service.registry.entries.get(doc_id)
+        if entry is None or not service.delete(doc_id):
+            raise NotFoundError(f"Dokumentet {doc_id} finns inte.")
+        remove_upload(service, entry.name)
+        return {"deleted": doc_id, "name": entry.name}
+
+    @app.get("/api/health", tags=["drift"])
+    def health() -> dict[str, Any]:
+        """Liveness and corpus size (no login needed)."""
+        return service.health()
+
+    if ui:
+        import gradio as gr
+
+        from assistant.app import build_app, page_options
+
+        async def gradio_auth(name: str, password: str) -> bool:
+            from starlette.concurrency import run_in_threadpool
+
+            assert users is not None
+            return await run_in_threadpool(lambda: users.authenticate(name, password) is not None)
+
+        app = gr.mount_gradio_app(
+            app, build_app(service, users), path="/",
+            auth=gradio_auth if users is not None else None,
+            auth_message="Logga in med ditt användarnamn och lösenord." if users is not None else None,
+            max_file_size=f"{settings.app.max_upload_mb:g}mb", show_error=True, ssr_mode=False,
+            footer_links=[{"label": "JSON-API", "url": "/docs"}], **page_options(),
+        )
+    return app
+
+
+def _outcome(outcome: FileOutcome) -> OutcomeOut:
+    return OutcomeOut(**vars(outcome))
+
+
+def _warm(service: AssistantService) -> None:
+    """Build the answering pipeline before the first question (errors only logged: the index may be empty)."""
+    try:
+        _ = service.answerer
+    except Exception:  # noqa: BLE001 - a warm-up must never take the server down
+        log.warning("Svarskedjan kunde inte förberedas vid start; den byggs vid första frågan.", exc_info=True)
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Run the app with uvicorn; refuses a public address without login (see check_bind)."""
+    import uvicorn
+
+    host = host or settings.app.host
+    port = port or settings.app.port
+    check_bind(settings.app, host)
+    app = create_app(AssistantService(settings))
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)

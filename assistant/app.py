@@ -1,0 +1,87 @@
+"""The Gradio app (Swedish): Chatt, Utkast, Utvärdering and Dokument tabs over one AssistantService."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from assistant.auth import ANONYMOUS, PUBLIC_ROLE, User, UserStore
+from assistant.service import AssistantService
+from assistant.ui_chat import Refresher, UserOf, build_chat_tab
+from assistant.ui_documents import build_documents_tab
+from assistant.ui_draft import build_draft_tab
+from assistant.ui_eval import build_eval_tab
+
+TITLE = "Planassistenten"
+CSS = """
+.cite-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 0 8px; }
+.cite-chips .chips-heading { font-weight: 600; margin-right: 4px; }
+.cite-chip { border: 1px solid var(--color-accent); border-radius: 999px; padding: 3px 10px;
+  background: var(--color-accent-soft); color: var(--body-text-color); cursor: pointer; font-size: 0.9em;
+  max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.cite-chip:hover, .cite-chip:focus { background: var(--color-accent); color: white; }
+.source-panel h3 { margin-top: 0; }
+.source-facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; font-size: 0.92em; }
+.source-facts dt { font-weight: 600; }
+.source-facts dd { margin: 0; overflow-wrap: anywhere; }
+.passage-text { white-space: pre-wrap; font-size: 0.92em; line-height: 1.45; margin-top: 10px;
+  border-left: 3px solid var(--border-color-primary); padding-left: 10px; max-height: 70vh; overflow-y: auto; }
+mark.cited { background: #ffe27a; color: #111; padding: 1px 0; border-radius: 2px; }
+.figure { border-bottom: 2px dotted var(--color-accent); cursor: help; }
+.unavailable { padding: 12px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
+"""
+
+
+def make_user_of(users: UserStore | None) -> UserOf:
+    """Who is asking: the logged-in user with their roles, or the anonymous operator when login is off."""
+
+    def user_of(request: gr.Request | None) -> User:
+        if users is None:
+            return ANONYMOUS
+        name = getattr(request, "username", None) if request is not None else None
+        return users.get(name) or User(name or "okänd", (PUBLIC_ROLE,))
+
+    return user_of
+
+
+def build_app(service: AssistantService, users: UserStore | None = None) -> gr.Blocks:
+    """The whole UI; nothing is loaded until a browser connects (fast start)."""
+    user_of = make_user_of(users)
+    refreshers: list[Refresher] = []
+    with gr.Blocks(title=TITLE, fill_width=True) as demo:
+        with gr.Sidebar(label="Källa", open=False, position="right", width=520, elem_id="source-sidebar") as sidebar:
+            passage = gr.HTML("<p>Klicka på en källa för att se det citerade avsnittet.</p>", elem_id="passage",
+                              js_on_load=None)
+        with gr.Row():
+            gr.Markdown(f"# {TITLE}\nFrågor och utkast med källor ur kommunernas planer och rapporter.")
+            who = gr.Markdown(elem_id="who")
+            if users is not None:
+                gr.Button("Logga ut", link="/logout", size="sm", scale=0, elem_id="logout")
+        with gr.Tabs():
+            with gr.Tab("Chatt", id="chatt"):
+                refreshers.append(build_chat_tab(service, user_of, sidebar, passage))
+            with gr.Tab("Utkast", id="utkast"):
+                refreshers.append(build_draft_tab(service, user_of, sidebar, passage))
+            with gr.Tab("Utvärdering", id="utvardering"):
+                build_eval_tab(service, user_of)
+            with gr.Tab("Dokument", id="dokument") as documents_tab:
+                documents = build_documents_tab(service, user_of)
+                refreshers.append(documents)
+
+        def greet(request: gr.Request) -> str:
+            user = user_of(request)
+            return "" if users is None else f"Inloggad som **{user.name}** ({', '.join(user.roles)})"
+
+        demo.load(greet, None, who)
+        for refresher in refreshers:
+            demo.load(refresher.fn, None, refresher.outputs)
+        documents_tab.select(documents.fn, None, documents.outputs)
+        for refresher in refreshers[:2]:
+            documents.outputs[0].change(refresher.fn, None, refresher.outputs)
+    return demo
+
+
+def page_options() -> dict[str, Any]:
+    """Page-level options (Gradio 6 takes these at launch/mount, not in Blocks)."""
+    return {"theme": gr.themes.Soft(), "css": CSS}

@@ -1,0 +1,139 @@
+"""The Dokument tab: upload with metadata, ingestion with progress and per-file outcomes, list, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.ingest import IngestReport
+from assistant.service import AssistantService, ServiceError
+from assistant.types import DocumentMeta
+from assistant.ui_chat import Refresher, UserOf
+from assistant.web import KIND_LABELS, UPLOAD_TYPES, remove_upload, status_text, store_upload
+
+OUTCOME_SV = {
+    "ingested": "inläst",
+    "updated": "uppdaterad",
+    "unchanged": "oförändrad",
+    "duplicate": "dubblett",
+    "failed": "misslyckades",
+}
+DOC_HEADERS = ["Titel", "Fil", "Kommun", "Nämnd", "Typ", "Period", "Status", "Tillagd", "Id"]
+DOC_WIDTHS = ["20%", "20%", "11%", "12%", "8%", "6%", "10%", "7%", "6%"]
+REPORT_HEADERS = ["Fil", "Resultat", "Detaljer"]
+
+
+def document_rows(service: AssistantService) -> list[list[Any]]:
+    """One row per ingested file for the document table."""
+    entries = service.documents()
+    names = {e.id: e.name for e in entries}
+    return [
+        [e.meta.title, e.name, e.meta.municipality, e.meta.body, KIND_LABELS.get(e.meta.kind, e.meta.kind),
+         e.meta.period, status_text(e, names), e.added_at[:10], e.id]
+        for e in entries
+    ]
+
+
+def report_rows(report: IngestReport) -> list[list[str]]:
+    """One row per file of an ingestion run, with the reason for failures and duplicates."""
+    rows = []
+    for o in report.outcomes:
+        detail = o.reason
+        if o.status == "duplicate" and o.duplicate_of:
+            detail = f"dubblett av {o.duplicate_of} (likhet {o.similarity or 0:.2f}); {o.reason}"
+        if o.replaced:
+            detail = f"ersätter {o.replaced} som primärt dokument"
+        rows.append([o.name, OUTCOME_SV[o.status], detail])
+    return rows
+
+
+def report_summary(report: IngestReport) -> str:
+    """A one-line Swedish summary of an ingestion run."""
+    counts = ", ".join(f"{OUTCOME_SV[s]}: {report.count(s)}" for s in OUTCOME_SV if report.count(s))
+    return f"**Inläsning klar** — {counts or 'inga filer'}."
+
+
+def build_documents_tab(service: AssistantService, user_of: UserOf) -> Refresher:
+    """The Dokument tab's components and events (call inside a gr.Tab)."""
+    gr.Markdown("Ladda upp PDF, DOCX, TXT eller MD. Metadata gäller alla filer i samma uppladdning.")
+    with gr.Row():
+        with gr.Column(scale=3):
+            files = gr.File(
+                label="Filer", file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload-files",
+            )
+        with gr.Column(scale=2):
+            municipality = gr.Textbox(label="Kommun", placeholder="Lerums kommun", elem_id="meta-kommun")
+            body = gr.Textbox(label="Nämnd", placeholder="Stöd- och omsorgsnämnden", elem_id="meta-namnd")
+            kind = gr.Dropdown([(v, k) for k, v in KIND_LABELS.items()], value="plan", label="Typ",
+                               elem_id="meta-typ")
+            period = gr.Textbox(label="Period", placeholder="2024", elem_id="meta-period")
+            title = gr.Textbox(label="Titel (valfri; annars filnamnet)", elem_id="meta-titel")
+    ingest_button = gr.Button("Läs in", variant="primary", elem_id="ingest")
+    summary = gr.Markdown(elem_id="ingest-summary")
+    outcome = gr.Dataframe(headers=REPORT_HEADERS, value=[], label="Resultat per fil", interactive=False,
+                           elem_id="ingest-report", wrap=True)
+    gr.Markdown("### Inlästa dokument")
+    table = gr.Dataframe(headers=DOC_HEADERS, value=[], label="Dokument", interactive=False,
+                         elem_id="document-list", wrap=True, max_height=420,
+                         column_widths=DOC_WIDTHS)
+    with gr.Row():
+        to_delete = gr.Dropdown([], label="Ta bort dokument (med avsnitt, textdelar och fakta)", scale=4,
+                                elem_id="delete-choice")
+        delete_button = gr.Button("Ta bort", variant="stop", scale=1, elem_id="delete")
+
+    def refresh() -> tuple[Any, Any]:
+        entries = service.documents()
+        return document_rows(service), gr.Dropdown(choices=[(e.name, e.id) for e in entries], value=None)
+
+    def run_ingest(
+        paths: list[str] | None, kommun: str, namnd: str, typ: str, per: str, titel: str,
+        request: gr.Request, progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio's progress idiom
+    ) -> tuple[Any, ...]:
+        if not user_of(request).is_admin:
+            raise gr.Error("Du behöver rollen admin för att läsa in dokument.")
+        if not paths:
+            raise gr.Error("Välj minst en fil att läsa in.")
+        stored: list[Path] = []
+        meta: dict[str, DocumentMeta] = {}
+        failed: list[list[str]] = []
+        for raw in paths:
+            source = Path(raw)
+            try:
+                target = store_upload(service, source.name, source)
+            except ServiceError as exc:
+                failed.append([source.name, OUTCOME_SV["failed"], str(exc)])
+                continue
+            stored.append(target)
+            meta[target.name] = DocumentMeta(
+                title=titel.strip() if titel.strip() and len(paths) == 1 else "",
+                municipality=kommun.strip(), body=namnd.strip(), kind=typ or "other", period=per.strip(),
+            )
+
+        def tick(stage: str, done: int, total: int) -> None:
+            progress((done, max(total, 1)), desc=stage.capitalize(), unit="filer")
+
+        report = service.ingest(stored, metadata=meta, progress=tick) if stored else IngestReport()
+        rows = failed + report_rows(report)
+        summary_text = report_summary(report) + (f" {len(failed)} fil(er) avvisades före inläsning." if failed else "")
+        return (summary_text, rows, *refresh(), None)
+
+    def run_delete(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if not user_of(request).is_admin:
+            raise gr.Error("Du behöver rollen admin för att ta bort dokument.")
+        if not doc_id:
+            raise gr.Error("Välj ett dokument att ta bort.")
+        entry = service.registry.entries.get(doc_id)
+        if entry is None or not service.delete(doc_id):
+            raise gr.Error("Dokumentet finns inte längre.")
+        remove_upload(service, entry.name)
+        gr.Info(f"{entry.name} är borttaget.")
+        return refresh()
+
+    ingest_button.click(
+        run_ingest, [files, municipality, body, kind, period, title], [summary, outcome, table, to_delete, files],
+        concurrency_id="ingest",
+    )
+    delete_button.click(run_delete, [to_delete], [table, to_delete], concurrency_id="ingest")
+    return Refresher(refresh, [table, to_delete])

@@ -1,0 +1,165 @@
+"""Helpers shared by the Gradio app and the JSON API: filters, uploads, document rows, feedback, passages."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from assistant.evalset import find_quote
+from assistant.ingest import safe_filename
+from assistant.service import AssistantService, ServiceError
+from assistant.store import RegistryEntry
+from assistant.types import Citation, SourceDocument
+
+UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
+KIND_LABELS = {"plan": "Verksamhetsplan", "report": "Rapport", "meeting_papers": "Handlingar", "other": "Annat"}
+_YEAR = re.compile(r"(19|20)\d\d")
+_feedback_lock = threading.Lock()
+
+
+class NotFoundError(ServiceError):
+    """Something the request names does not exist (a municipality, body or document)."""
+
+
+class TooLargeError(ServiceError):
+    """An upload is over the size limit."""
+
+
+def indexed(service: AssistantService) -> list[RegistryEntry]:
+    """The searchable (primary) documents."""
+    return [e for e in service.documents() if e.status == "indexed"]
+
+
+def filter_choices(service: AssistantService) -> dict[str, list[str]]:
+    """Municipalities, bodies and years present among the indexed documents, sorted."""
+    entries = indexed(service)
+    years = {m.group(0) for e in entries for m in _YEAR.finditer(e.meta.period)}
+    return {
+        "municipality": sorted({e.meta.municipality for e in entries if e.meta.municipality}),
+        "body": sorted({e.meta.body for e in entries if e.meta.body}),
+        "year": sorted(years, reverse=True),
+    }
+
+
+def _match(value: str, known: Iterable[str]) -> str | None:
+    """The known name equal to value (any case), or the only one starting with it ('Lerum' → 'Lerums kommun')."""
+    folded = value.strip().casefold()
+    known = list(known)
+    exact = [k for k in known if k.casefold() == folded]
+    if exact:
+        return exact[0]
+    prefix = [k for k in known if k.casefold().startswith(folded)]
+    return prefix[0] if len(prefix) == 1 else None
+
+
+def resolve_filters(
+    service: AssistantService, municipality: str | None, body: str | None
+) -> tuple[str | None, str | None]:
+    """Known municipality and body names for the given filters; NotFoundError names the unknown one."""
+    choices = filter_choices(service)
+    resolved: list[str | None] = []
+    for value, field, label in ((municipality, "municipality", "Kommunen"), (body, "body", "Nämnden")):
+        if not value or not value.strip():
+            resolved.append(None)
+            continue
+        match = _match(value, choices[field])
+        if match is None:
+            known = ", ".join(choices[field]) or "inga"
+            raise NotFoundError(f"{label} ”{value.strip()}” finns inte bland de inlästa dokumenten. Kända: {known}.")
+        resolved.append(match)
+    return resolved[0], resolved[1]
+
+
+def upload_dir(service: AssistantService) -> Path:
+    """Where uploaded files are kept (they are the sources of their documents)."""
+    return service.settings.data_dir / "uploads"
+
+
+def store_upload(service: AssistantService, name: str, source: BinaryIO | Path) -> Path:
+    """Copy one upload into the upload folder under a safe name; TooLargeError over the limit."""
+    limit = service.settings.app.max_upload_mb * 1024 * 1024
+    target_name = safe_filename(name)
+    if Path(target_name).suffix.lower() not in UPLOAD_TYPES:
+        raise ServiceError(f"{target_name}: filtypen stöds inte; ladda upp PDF, DOCX, TXT eller MD.")
+    folder = upload_dir(service)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / target_name
+    tmp = folder / f".{target_name}.{os.getpid()}.{threading.get_ident()}.part"
+    written = 0
+    try:
+        opened = source.open("rb") if isinstance(source, Path) else contextlib.nullcontext(source)
+        with opened as reader, open(tmp, "wb") as out:
+            while block := reader.read(1024 * 1024):
+                written += len(block)
+                if written > limit:
+                    raise TooLargeError(
+                        f"{target_name} är större än gränsen {service.settings.app.max_upload_mb:g} MB "
+                        "(ASSISTANT_APP__MAX_UPLOAD_MB)."
+                    )
+                out.write(block)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def status_text(entry: RegistryEntry, names: dict[str, str]) -> str:
+    """A document's status in Swedish."""
+    if entry.status == "indexed":
+        return "indexerad"
+    primary = names.get(entry.duplicate_of or "", entry.duplicate_of or "?")
+    return f"dubblett av {primary} (likhet {entry.similarity or 0:.2f})"
+
+
+def document_record(entry: RegistryEntry) -> dict[str, Any]:
+    """A registry entry as the API and the document list show it (no MinHash signature)."""
+    return entry.model_dump(mode="json", exclude={"signature"})
+
+
+def find_document(service: AssistantService, name_or_id: str) -> SourceDocument | None:
+    """A cleaned document by file name or id (None when unknown)."""
+    registry = service.registry
+    entry = registry.entries.get(name_or_id) or registry.by_name(name_or_id)
+    if entry is None:
+        return None
+    try:
+        return registry.load_document(entry.id)
+    except FileNotFoundError:
+        return None
+
+
+def cited_span(document: SourceDocument, citation: Citation) -> tuple[int, int] | None:
+    """The citation's span in the document text; located by its quote when the offsets do not match."""
+    text = document.text
+    start, end = citation.start, citation.end
+    if 0 <= start < end <= len(text) and (not citation.quote or _same(text[start:end], citation.quote)):
+        return start, end
+    return find_quote(text, citation.quote) if citation.quote else None
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def save_feedback(service: AssistantService, record: dict[str, Any]) -> Path:
+    """Append one thumbs-up/down record (question, answer, cited spans, user) to data_dir/feedback.jsonl."""
+    path = service.settings.data_dir / "feedback.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"time": datetime.now(UTC).isoformat(timespec="seconds"), **record}, ensure_ascii=False)
+    with _feedback_lock, open(path, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    return path
+
+
+def remove_upload(service: AssistantService, name: str) -> None:
+    """Delete a stored upload (after its document was deleted)."""
+    path = upload_dir(service) / safe_filename(name)
+    if path.is_file():
+        path.unlink()

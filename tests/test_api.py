@@ -1,0 +1,320 @@
+"""JSON API contract: every endpoint, its errors ({"error": Swedish message}) and status codes, login, bind policy."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from assistant.api import create_app
+from assistant.auth import add_user
+from assistant.cli import app as cli_app
+from assistant.service import AskRequest, AssistantService, ServiceError
+from assistant.settings import EmbeddingSettings, Settings
+from assistant.types import Answer, Citation
+
+PLAN = """Verksamhetsplan 2024 Omsorgsnämnden
+
+Mål för hemtjänsten
+
+Omsorgsnämnden i Testby kommun ska öka andelen nöjda brukare i hemtjänsten till 90 procent under 2024.
+Kontinuiteten i hemtjänsten ska förbättras genom fasta team.
+"""
+REPORT = """Verksamhetsberättelse 2023 Kulturnämnden
+
+Biblioteken
+
+Kulturnämnden i Exempelstad kommun hade 120 000 besök på biblioteken under 2023.
+"""
+
+
+def write_corpus(folder: Path) -> Path:
+    """Two small Swedish documents and their manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "testby-plan-2024.txt").write_text(PLAN, encoding="utf-8")
+    (folder / "exempelstad-berattelse-2023.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "manifest.toml").write_text(
+        '[[document]]\nfile = "testby-plan-2024.txt"\ntitle = "Verksamhetsplan 2024"\n'
+        'municipality = "Testby kommun"\nbody = "Omsorgsnämnden"\nkind = "plan"\nperiod = "2024"\n\n'
+        '[[document]]\nfile = "exempelstad-berattelse-2023.txt"\ntitle = "Verksamhetsberättelse 2023"\n'
+        'municipality = "Exempelstad kommun"\nbody = "Kulturnämnden"\nkind = "report"\nperiod = "2023"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+class FakeAnswerer:
+    """Answers from the Testby plan with one citation; records every request."""
+
+    def __init__(self, service: AssistantService) -> None:
+        self.service = service
+        self.requests: list[AskRequest] = []
+        self.error: Exception | None = None
+
+    def __call__(self, request: AskRequest) -> Answer:
+        self.requests.append(request)
+        if self.error is not None:
+            raise self.error
+        entry = self.service.registry.by_name("testby-plan-2024.txt")
+        assert entry is not None
+        text = self.service.registry.load_document(entry.id).text
+        start = text.index("Omsorgsnämnden i Testby")
+        end = text.index("\n", start)
+        citation = Citation(key="k1", document=entry.name, title=entry.meta.title, section="Mål för hemtjänsten",
+                            start=start, end=end, quote=text[start:end])
+        return Answer(question=request.question, answer="Målet är 90 procent nöjda brukare [k1].", refused=False,
+                      citations=[citation])
+
+
+def make_service(tmp_path: Path, **app: Any) -> tuple[AssistantService, FakeAnswerer]:
+    """A service over the two small documents (hash embedder: fast), with a fake answerer."""
+    fast = {"kind": "hash"} if "kind" in EmbeddingSettings.model_fields else {}  # no model load where supported
+    settings = Settings(data_dir=tmp_path / "data", embedding=fast, app=app)
+    service = AssistantService(settings)
+    report = service.ingest([write_corpus(tmp_path / "corpus")])
+    assert report.ok, report.outcomes
+    fake = FakeAnswerer(service)
+    service.__dict__["answerer"] = fake
+    return service, fake
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, AssistantService, FakeAnswerer]]:
+    """A TestClient on the API alone (no Gradio), over a fresh data directory."""
+    monkeypatch.chdir(tmp_path)
+    service, fake = make_service(tmp_path, max_upload_mb=0.01)
+    with TestClient(create_app(service, ui=False, warm_up=False)) as client:
+        yield client, service, fake
+
+
+def test_health(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, _ = env
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["documents"] == 2
+
+
+def test_documents_lists_metadata_without_signatures(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, _ = env
+    response = client.get("/api/documents")
+    assert response.status_code == 200
+    docs = {d["name"]: d for d in response.json()}
+    assert docs["testby-plan-2024.txt"]["meta"]["municipality"] == "Testby kommun"
+    assert docs["testby-plan-2024.txt"]["status"] == "indexed"
+    assert "signature" not in docs["testby-plan-2024.txt"]
+
+
+def test_ask_returns_answer_with_citations(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, fake = env
+    response = client.post("/api/ask", json={
+        "question": " Vad är målet för hemtjänsten? ", "municipality": "testby", "body": "omsorgsnämnden",
+        "period": "2024", "k": 3, "history": [{"question": "Hej", "answer": "Hej!"}],
+    })
+    assert response.status_code == 200
+    body = response.json()
+    assert body["refused"] is False
+    citation = body["citations"][0]
+    assert citation["document"] == "testby-plan-2024.txt"
+    assert citation["quote"].startswith("Omsorgsnämnden i Testby")
+    assert citation["end"] > citation["start"]
+    request = fake.requests[-1]
+    assert (request.question, request.municipality, request.body, request.period, request.k) == (
+        "Vad är målet för hemtjänsten?", "Testby kommun", "Omsorgsnämnden", "2024", 3)
+    assert request.history == [("Hej", "Hej!")]
+
+
+@pytest.mark.parametrize("question", ["", "   \n"])
+def test_ask_empty_question_is_400(env: tuple[TestClient, AssistantService, FakeAnswerer], question: str) -> None:
+    client, _, fake = env
+    response = client.post("/api/ask", json={"question": question})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Frågan är tom. Skriv en fråga om dokumenten."}
+    assert fake.requests == []
+
+
+def test_ask_unknown_municipality_is_404(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, fake = env
+    response = client.post("/api/ask", json={"question": "Hur många besök?", "municipality": "Göteborg"})
+    assert response.status_code == 404
+    message = response.json()["error"]
+    assert "Göteborg" in message and "Testby kommun" in message
+    response = client.post("/api/ask", json={"question": "Hur många besök?", "body": "Byggnadsnämnden"})
+    assert response.status_code == 404
+    assert "Byggnadsnämnden" in response.json()["error"]
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(("payload", "fragment"), [
+    ({}, "question saknas"),
+    ({"question": "x", "extra": 1}, "extra är inte ett känt fält"),
+    ({"question": "x", "k": 0}, "k är för litet"),
+    ({"question": "x", "k": "många"}, "k ska vara ett heltal"),
+    ({"question": ["x"]}, "question ska vara text"),
+])
+def test_ask_invalid_request_is_422(
+    env: tuple[TestClient, AssistantService, FakeAnswerer], payload: dict[str, Any], fragment: str
+) -> None:
+    client, _, _ = env
+    response = client.post("/api/ask", json=payload)
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("Ogiltig begäran:")
+    assert fragment in response.json()["error"]
+
+
+def test_ask_malformed_json_is_422(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, _ = env
+    response = client.post("/api/ask", content=b"{inte json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert "JSON" in response.json()["error"]
+
+
+def test_ask_service_errors_and_crashes(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, fake = env
+    fake.error = ServiceError("Indexet är inte byggt. Kör `assistant ingest` först.")
+    response = client.post("/api/ask", json={"question": "Något?"})
+    assert (response.status_code, response.json()) == (400, {"error": str(fake.error)})
+    fake.error = RuntimeError("hemlig intern detalj")
+    client_safe = TestClient(client.app, raise_server_exceptions=False)
+    response = client_safe.post("/api/ask", json={"question": "Något?"})
+    assert response.status_code == 500
+    assert "internt fel" in response.json()["error"]
+    assert "hemlig" not in response.text
+
+
+def test_draft_unknown_municipality_unavailable_and_passthrough(
+    env: tuple[TestClient, AssistantService, FakeAnswerer],
+) -> None:
+    client, service, _ = env
+    payload = {"municipality": "Testby", "body": "Omsorgsnämnden", "period": "2024", "indicators": None}
+    response = client.post("/api/draft", json={**payload, "municipality": "Atlantis"})
+    assert response.status_code == 404
+    assert "Atlantis" in response.json()["error"]
+    response = client.post("/api/draft", json={"municipality": "Testby"})
+    assert response.status_code == 422
+    if not hasattr(service, "draft"):
+        response = client.post("/api/draft", json=payload)
+        assert response.status_code == 501
+        assert "inte tillgängligt" in response.json()["error"]
+    seen: list[Any] = []
+
+    def fake_draft(request: Any) -> dict[str, Any]:
+        seen.append(request)
+        return {"markdown": "## Uppföljning\n90 procent", "findings": [], "facts": [], "passed": True}
+
+    service.draft = fake_draft  # type: ignore[attr-defined]
+    response = client.post("/api/draft", json=payload)
+    assert response.status_code == 200
+    assert response.json()["passed"] is True
+
+
+def test_upload_list_duplicate_and_delete(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, _ = env
+    text = "Plan för äldreomsorgen 2025\n\nMål\n\nÄldreomsorgen i Uppby ska ha 95 procent nöjda brukare år 2025.\n"
+    response = client.post(
+        "/api/documents",
+        files=[("files", ("uppby-plan.txt", text.encode(), "text/plain"))],
+        data={"municipality": "Uppby kommun", "body": "Äldrenämnden", "kind": "plan", "period": "2025",
+              "title": "Plan 2025"},
+    )
+    assert response.status_code == 200, response.text
+    outcome = response.json()["outcomes"][0]
+    assert (outcome["name"], outcome["status"]) == ("uppby-plan.txt", "ingested")
+    docs = {d["name"]: d for d in client.get("/api/documents").json()}
+    assert docs["uppby-plan.txt"]["meta"] == {
+        "title": "Plan 2025", "municipality": "Uppby kommun", "body": "Äldrenämnden", "kind": "plan",
+        "period": "2025", "access": "public"}
+    assert (service.settings.data_dir / "uploads" / "uppby-plan.txt").is_file()
+
+    response = client.post("/api/documents", files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
+    assert response.status_code == 200
+    assert response.json()["outcomes"][0]["status"] == "duplicate"
+    assert response.json()["outcomes"][0]["duplicate_of"] == "uppby-plan.txt"
+
+    doc_id = docs["uppby-plan.txt"]["id"]
+    response = client.delete(f"/api/documents/{doc_id}")
+    assert response.status_code == 200
+    assert response.json()["name"] == "uppby-plan.txt"
+    assert "uppby-plan.txt" not in {d["name"] for d in client.get("/api/documents").json()}
+    assert client.delete(f"/api/documents/{doc_id}").status_code == 404
+    assert "finns inte" in client.delete("/api/documents/okand").json()["error"]
+
+
+def test_upload_errors(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, _ = env
+    big = b"Stor fil med text.\n" * 2000  # 38 kB over the 0.01 MB limit
+    response = client.post("/api/documents", files=[("files", ("stor.txt", big, "text/plain"))])
+    assert response.status_code == 413
+    assert "stor.txt" in response.json()["error"] and "0.01 MB" in response.json()["error"]
+    response = client.post("/api/documents", files=[("files", ("program.exe", b"MZ\x00", "application/x-msdos"))])
+    assert response.status_code == 400
+    assert "filtypen stöds inte" in response.json()["error"]
+    response = client.post("/api/documents", data={"municipality": "X"})
+    assert response.status_code == 422
+    assert "files saknas" in response.json()["error"]
+    response = client.post("/api/documents", files=[("files", ("tom.txt", b"   ", "text/plain"))])
+    assert response.status_code == 200
+    assert response.json()["ok"] is False
+    assert response.json()["outcomes"][0]["status"] == "failed"
+    assert "tom" in response.json()["outcomes"][0]["reason"]
+
+
+def test_openapi_lists_every_endpoint(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, _, _ = env
+    schema = client.get("/openapi.json").json()
+    assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= set(
+        schema["paths"])
+    assert "422" in schema["paths"]["/api/ask"]["post"]["responses"]
+    assert client.get("/docs").status_code == 200
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_login_required_when_users_file_is_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    users = tmp_path / "users.txt"
+    add_user(users, "handlaggare", "hemligt-lösen", ["public"])
+    add_user(users, "admin", "ännu-hemligare", ["public", "admin"])
+    service, fake = make_service(tmp_path, users_file=users)
+    with TestClient(create_app(service, ui=False, warm_up=False)) as client:
+        response = client.post("/api/ask", json={"question": "Mål?"})
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Basic")
+        assert "Inloggning krävs" in response.json()["error"]
+        assert client.post("/api/ask", json={"question": "Mål?"},
+                           headers=_basic("handlaggare", "fel")).status_code == 401
+        assert client.get("/api/documents", headers={"Authorization": "Basic !!!"}).status_code == 401
+        response = client.post("/api/ask", json={"question": "Mål?"}, headers=_basic("handlaggare", "hemligt-lösen"))
+        assert response.status_code == 200
+        assert (fake.requests[-1].user, fake.requests[-1].roles) == ("handlaggare", ("public",))
+        assert client.get("/api/health").status_code == 200  # probes need no login
+        files = [("files", ("a.txt", b"Text om planen.", "text/plain"))]
+        response = client.post("/api/documents", files=files, headers=_basic("handlaggare", "hemligt-lösen"))
+        assert response.status_code == 403
+        response = client.post("/api/documents", files=files, headers=_basic("admin", "ännu-hemligare"))
+        assert response.status_code == 200
+
+
+def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    service, _ = make_service(tmp_path)
+    with TestClient(create_app(service, warm_up=False)) as client:
+        page = client.get("/")
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/config").json()["title"] == "Planassistenten"
+
+
+def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", "1"])
+    assert result.exit_code == 2
+    assert "utan inloggning" in result.output
