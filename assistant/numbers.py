@@ -1,0 +1,235 @@
+"""Swedish numbers and periods: parse and format with the raw text kept, find numbers in running text."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# Missing-data markers, as written → the status they give (a status, never a number).
+MISSING_MARKERS: dict[str, str] = {
+    "saknas": "saknas",
+    "iu.": "IU.",
+    "iu": "IU.",
+    "-": "-",
+    "–": "-",
+    "−": "-",
+    "*": "*",
+    "**": "**",
+    "***": "***",
+    "..": "..",
+}
+
+# Unit words as written → canonical unit. Longest first so "miljoner kronor" wins over "kronor".
+_UNIT_WORDS: dict[str, str] = {
+    "miljarder kronor": "mdkr",
+    "miljoner kronor": "mkr",
+    "miljoner kr": "mkr",
+    "tusen kronor": "tkr",
+    "procentenheter": "procentenheter",
+    "procent": "%",
+    "kronor": "kr",
+    "mdkr": "mdkr",
+    "mnkr": "mkr",
+    "mkr": "mkr",
+    "tkr": "tkr",
+    "kr": "kr",
+    "st": "st",
+    "%": "%",
+}
+_UNIT_RE = "|".join(re.escape(u).replace(r"\ ", r"\s") for u in sorted(_UNIT_WORDS, key=len, reverse=True))
+_MINUS = "-−–"
+_SPACE = " \u00a0\u202f"
+
+# One number as a whole cell: "52,5 (plats 121)", "-1 081,7", "84 %", "<1300", "116 st (38% av brukarna)".
+_CELL = re.compile(
+    rf"""(?P<cmp>[<>]=?|[≤≥])?\s?
+    (?P<sign>[{_MINUS}])?\s?
+    (?P<int>\d{{1,3}}(?:[{_SPACE}]\d{{3}})+|\d+)(?:[,.](?P<frac>\d+))?
+    (?:\s?(?P<unit>{_UNIT_RE})(?![\wåäö]))?
+    (?:\s?\((?:plats\s(?P<rank>\d+)|(?P<note>[^()]*))\))?
+    (?:\s(?P<of>av\s[a-zåäö]+))?""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# Numbers in running text: dates as one token; a sign only at a word start; a thousands group only
+# when exactly three digits follow the space.
+_FIND = re.compile(
+    rf"""(?<![\w,.])(?:
+      (?P<date>\d{{4}}-\d{{2}}-\d{{2}})(?!\d)
+    | (?P<cmp>[<>]=?|[≤≥])?
+      (?:(?<![\w,.)])(?P<sign>[{_MINUS}]))?
+      (?P<int>\d{{1,3}}(?:[{_SPACE}]\d{{3}})+(?![\d])|\d+)
+      (?:[,.](?P<frac>\d+))?
+      (?:[{_SPACE}]?(?P<unit>{_UNIT_RE})(?![\wåäö]))?
+      (?:\s?\(plats\s(?P<rank>\d+)\))?
+    )""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SwedishNumber:
+    """A number as written in a Swedish document: the raw text, its value and what surrounds it."""
+
+    raw: str
+    value: float | None
+    unit: str = ""
+    rank: int | None = None
+    status: str = "ok"
+    comparator: str = ""
+    decimals: int = 0
+    note: str = ""
+
+    @property
+    def is_missing(self) -> bool:
+        """True when the text is a missing-data marker rather than a number."""
+        return self.status != "ok"
+
+
+def canonical_unit(word: str) -> str:
+    """The canonical unit for a unit word ('miljoner kronor' → 'mkr'); '' when unknown."""
+    return _UNIT_WORDS.get(re.sub(r"\s+", " ", word.strip().lower()), "")
+
+
+def missing_marker(text: str) -> str | None:
+    """The canonical missing-data marker for text ('IU.', 'saknas', '*' …), or None."""
+    return MISSING_MARKERS.get(re.sub(r"\s+", " ", text.strip()).lower())
+
+
+def _value(sign: str | None, integer: str, frac: str | None) -> float:
+    digits = re.sub(rf"[{_SPACE}]", "", integer)
+    number = float(f"{digits}.{frac}" if frac else digits)
+    return -number if sign else number
+
+
+def _from_match(m: re.Match[str], raw: str) -> SwedishNumber:
+    groups = m.groupdict()
+    unit = canonical_unit(groups["unit"]) if groups.get("unit") else ""
+    note = (groups.get("note") or groups.get("of") or "").strip()
+    return SwedishNumber(
+        raw=raw,
+        value=_value(groups["sign"], groups["int"], groups["frac"]),
+        unit=unit,
+        rank=int(groups["rank"]) if groups.get("rank") else None,
+        comparator=groups["cmp"] or "",
+        decimals=len(groups["frac"] or ""),
+        note=re.sub(r"\s+", " ", note),
+    )
+
+
+def parse_number(text: str) -> SwedishNumber:
+    """Parse one Swedish number or missing marker; raise ValueError for anything else."""
+    raw = text.strip()
+    marker = missing_marker(raw)
+    if marker:
+        return SwedishNumber(raw=raw, value=None, status=marker)
+    m = _CELL.fullmatch(raw)
+    if not m:
+        raise ValueError(f"inte ett tal: {text!r}")
+    return _from_match(m, raw)
+
+
+def try_parse_number(text: str) -> SwedishNumber | None:
+    """parse_number, or None when the text is not a number or marker."""
+    try:
+        return parse_number(text)
+    except ValueError:
+        return None
+
+
+def format_number(value: float, decimals: int | None = None, unit: str = "") -> str:
+    """Format a value the Swedish way: '-1 081,7', '84 %', '4 793 tkr'."""
+    if decimals is None:
+        digits = f"{float(value):.12f}".rstrip("0").split(".")[1]
+        decimals = len(digits)
+    text = f"{abs(value):,.{decimals}f}".replace(",", " ").replace(".", ",")
+    negative = value < 0 and any(ch not in "0, " for ch in text)
+    text = ("-" if negative else "") + text
+    return f"{text} {unit}" if unit else text
+
+
+def find_numbers(text: str) -> list[tuple[int, int, SwedishNumber]]:
+    """Every number in running Swedish text, with its character span; ISO dates are one token (unit 'datum')."""
+    found: list[tuple[int, int, SwedishNumber]] = []
+    for m in _FIND.finditer(text):
+        raw = m.group(0)
+        if m.group("date"):
+            found.append((m.start(), m.end(), SwedishNumber(raw=raw, value=None, unit="datum")))
+        else:
+            found.append((m.start(), m.end(), _from_match(m, raw)))
+    return found
+
+
+def normalize_number_text(s: str) -> str:
+    """The first number in s as plain digits for comparing: '-1 081,7' and '-1081.7' → '-1081.7'."""
+    for _start, _end, number in find_numbers(s):
+        if number.value is None:
+            continue
+        m = _FIND.match(number.raw)
+        assert m is not None
+        digits = re.sub(rf"[{_SPACE}]", "", m.group("int"))
+        frac = m.group("frac")
+        return ("-" if m.group("sign") else "") + digits + (f".{frac}" if frac else "")
+    return ""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: a normalized label ('2024', '2021-08-31', '2023-Q4', '2021-06', '2020-H1')."""
+
+    label: str
+    start: date
+    end: date
+
+
+_MONTHS = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+_P_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_P_YYMMDD = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)")
+_P_QUARTER = re.compile(r"\b(?:Q([1-4])\s*(\d{4})|(\d{4})\s*Q([1-4])|kvartal\s*([1-4]),?\s*(\d{4}))\b", re.I)
+_P_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")[a-zåäö]*\.?[-\s](\d{4}|\d{2})(?!\d)", re.I)
+_P_YEAR_MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
+_P_HALF = re.compile(r"\b(halvår|första halvåret|andra halvåret|H1|H2)\s*(\d{4})\b", re.I)
+_P_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[/–-]\s*((?:19|20)\d{2})(?!\d)")
+_P_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+def _month(year: int, month: int) -> Period:
+    last = calendar.monthrange(year, month)[1]
+    return Period(f"{year}-{month:02d}", date(year, month, 1), date(year, month, last))
+
+
+def _valid_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_period(text: str) -> Period | None:
+    """Parse a period: '210831' → 2021-08-31, 'Q4 2023', 'jun-21', '2020-08', 'Halvår 2020', 'Prognos 2024'."""
+    if (m := _P_DATE.search(text)) and (d := _valid_date(int(m[1]), int(m[2]), int(m[3]))):
+        return Period(d.isoformat(), d, d)
+    if (m := _P_YYMMDD.search(text)) and (d := _valid_date(2000 + int(m[1]), int(m[2]), int(m[3]))):
+        return Period(d.isoformat(), d, d)
+    if m := _P_QUARTER.search(text):
+        q, y = (m[1], m[2]) if m[1] else (m[4], m[3]) if m[3] else (m[5], m[6])
+        first = 3 * (int(q) - 1) + 1
+        return Period(f"{y}-Q{q}", date(int(y), first, 1), _month(int(y), first + 2).end)
+    if m := _P_MONTH.search(text):
+        year = int(m[2]) if len(m[2]) == 4 else 2000 + int(m[2])
+        return _month(year, _MONTHS.index(m[1].lower()[:3]) + 1)
+    if (m := _P_YEAR_MONTH.search(text)) and 1 <= int(m[2]) <= 12:
+        return _month(int(m[1]), int(m[2]))
+    if m := _P_HALF.search(text):
+        year = int(m[2])
+        if m[1].lower() in ("andra halvåret", "h2"):
+            return Period(f"{year}-H2", date(year, 7, 1), date(year, 12, 31))
+        return Period(f"{year}-H1", date(year, 1, 1), date(year, 6, 30))
+    if m := _P_RANGE.search(text):
+        return Period(f"{m[1]}/{m[2]}", date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))
+    if m := _P_YEAR.search(text):
+        year = int(m[1])
+        return Period(str(year), date(year, 1, 1), date(year, 12, 31))
+    return None
