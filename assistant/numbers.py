@@ -1,4 +1,4 @@
-"""Swedish numbers and periods: parse and format with the raw text kept, find numbers in running text."""
+"""Swedish numbers and periods: parse and format with the raw text kept, find them in running text and table cells."""
 
 from __future__ import annotations
 
@@ -233,3 +233,97 @@ def parse_period(text: str) -> Period | None:
         year = int(m[1])
         return Period(str(year), date(year, 1, 1), date(year, 12, 31))
     return None
+
+
+# ---------------------------------------------------------------- table cells
+
+# A value atom: a missing marker, a direction word, or one digit group with what is glued to it.
+_ATOM = re.compile(
+    r"""(?P<marker>IU\.?(?=\d|\s|$))(?P<mfn>\d{1,2})?(?=\s|$)
+    | (?P<marker2>saknas|\*{1,3}|[-–−]|\.\.)(?=\s|$)
+    | (?P<dir>(?i:ökande|minskande|bibehållen(?:\snivå)?|oförändrad))(?=\s|$)
+    | (?P<num>(?:[<>]=?)?[-–−]?\d+(?:,\d+)?)(?P<unit>\s?(?:%|tkr|mkr|st)(?=[\s(]|$))?
+      (?P<paren>\s?\([^()]*\))?(?P<fn>\d{1,2}(?=\s|$)|\*{1,3})?(?P<of>\s+av\s+[a-zåäö]+)?(?=\s|$)""",
+    re.VERBOSE,
+)
+_TAG = r"[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,4}"
+_TAGGED = re.compile(rf"(?P<pre>{_TAG})\s+(?P<a>\S+)|(?P<b>\S+)\s+(?P<post>{_TAG})")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass
+class Atom:
+    """A value candidate in a row: a number piece, a missing marker or a direction word."""
+
+    start: int
+    end: int
+    raw: str
+    kind: str  # num, marker, dir
+    digits: str = ""
+    pure: bool = False  # only digits (and sign): a following three-digit group may continue it
+    footnote: str = ""
+    tag: str = ""
+
+    @property
+    def can_start(self) -> bool:
+        """A digit group with a leading zero ('081,7', '000') can only continue a number."""
+        return self.kind != "num" or len(self.digits) == 1 or not self.digits.startswith("0")
+
+    @property
+    def can_continue(self) -> bool:
+        """Exactly three digits without sign or comparator: a thousands group."""
+        return self.kind == "num" and len(self.digits) == 3 and self.raw[:1].isdigit() and not self.tag
+
+
+def make_atom(m: re.Match[str], offset: int) -> Atom:
+    """An Atom from an _ATOM match at offset."""
+    start, end = offset + m.start(), offset + m.end()
+    if m["marker"] or m["marker2"]:
+        return Atom(start, end, m["marker"] or m["marker2"], "marker", footnote=m["mfn"] or "")
+    if m["dir"]:
+        return Atom(start, end, m["dir"], "dir")
+    digits = re.sub(r"[^\d,]", "", m["num"]).split(",")[0]
+    pure = not any(m[g] for g in ("unit", "paren", "fn", "of")) and "," not in m["num"]
+    raw = m.group(0) if not m["fn"] else m.group(0)[: m.start("fn") - m.start()] + (m["of"] or "")
+    return Atom(start, end, raw.rstrip(), "num", digits, pure, footnote=m["fn"] or "")
+
+
+def scan_cells(text: str, start: int, end: int) -> list[Atom | tuple[int, int]]:
+    """Tokens of text[start:end] as in table rows: value Atoms, or (start, end) spans of words."""
+    tokens: list[Atom | tuple[int, int]] = []
+    pos = start
+    line_re = re.compile(r"[^\n]*")
+    while pos < end:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos >= end:
+            break
+        line_end = min(end, line_re.match(text, pos).end())  # type: ignore[union-attr]
+        at_line_start = not text[text.rfind("\n", 0, pos) + 1 : pos].strip()
+        tagged = _TAGGED.fullmatch(text, pos, line_end) if at_line_start else None
+        if tagged and sum(ch.isupper() for ch in (tagged["pre"] or tagged["post"])) >= 2:
+            num = tagged["a"] or tagged["b"]
+            ns = tagged.start("a") if tagged["a"] else tagged.start("b")
+            m = _ATOM.fullmatch(num)
+            if m and m["num"]:
+                atom = make_atom(m, ns)
+                atom.tag, atom.pure, atom.start, atom.end = tagged["pre"] or tagged["post"], False, pos, line_end
+                tokens.append(atom)
+                pos = line_end
+                continue
+        m = _ATOM.match(text, pos, end)
+        if m and m.end() > pos:
+            tokens.append(make_atom(m, 0))
+            pos = m.end()
+            continue
+        w = _WORD.match(text, pos, end)
+        assert w is not None
+        tokens.append((w.start(), w.end()))
+        pos = w.end()
+    return tokens
+
+
+def joins(a: Atom, b: Atom, head: bool) -> bool:
+    """Whether atom b (three digits) continues the number ending with atom a ('1' + '081,7')."""
+    ok_a = a.pure and not a.tag and (len(a.digits) <= 3 if head else len(a.digits) == 3 and a.raw.isdigit())
+    return ok_a and b.can_continue and b.start - a.end == 1
