@@ -23,7 +23,8 @@ from assistant.types import DocumentMeta, SourceDocument, content_id
 Status = Literal["ingested", "updated", "unchanged", "duplicate", "failed"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-_SKIP_NAMES = {MANIFEST_NAME}
+# Files that describe the corpus rather than belong to it: the manifest and the reviewed fact set.
+_SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv"}
 
 
 class IndexSink(Protocol):
