@@ -44,6 +44,8 @@ class ExtractionResult(BaseModel):
 
 @dataclass(frozen=True)
 class _Candidate:
+    """One reading of a row: label atoms absorbed and an atom range (or nothing) per column."""
+
     absorbed: int
     cells: tuple[tuple[int, int] | None, ...]
 
@@ -90,10 +92,12 @@ def _candidates(row: Row, ncols: int) -> list[_Candidate]:
 
 
 def _is_year(atom: Atom) -> bool:
+    """A bare year such as 2024 (it may belong to the row label)."""
     return atom.kind == "num" and atom.pure and re.fullmatch(r"20[0-3]\d", atom.raw) is not None
 
 
 def _cell_number(atoms: list[Atom], rng: tuple[int, int]) -> SwedishNumber:
+    """The number (or marker, or direction word) that atoms[rng] spell."""
     text = " ".join(collapse(a.raw) for a in atoms[rng[0] : rng[1]])
     if atoms[rng[0]].kind == "dir":
         return SwedishNumber(raw=text, value=None, unit="riktning")
@@ -102,6 +106,7 @@ def _cell_number(atoms: list[Atom], rng: tuple[int, int]) -> SwedishNumber:
 
 
 def _relations(cols: list[Column]) -> list[tuple[str, int, list[int]]]:
+    """The table's arithmetic: ('diff' | 'sum', column, source columns)."""
     rels: list[tuple[str, int, list[int]]] = []
     for c, col in enumerate(cols):
         if col.derived:
@@ -130,6 +135,7 @@ def _fits(values: list[SwedishNumber | None], rels: list[tuple[str, int, list[in
 
 
 def _spread(values: list[SwedishNumber | None], cols: list[Column]) -> int:
+    """How many orders of magnitude the plain values of a reading span."""
     digits = [
         len(str(int(abs(n.value))))
         for n, col in zip(values, cols, strict=True)
@@ -221,11 +227,13 @@ class _Extractor:
         self.review: list[ReviewItem] = []
 
     def _flag(self, table: Table, start: int, end: int, reason: str) -> None:
+        """Put a row (or table) on the needs-review list."""
         row_text = collapse(self.text[start:end])
         self.review.append(ReviewItem(document=self.document, table=table.title, row_text=row_text[:600],
                                       start=start, end=end, reason=reason))
 
     def run(self) -> ExtractionResult:
+        """Extract every table of the document."""
         for table in self.layout.tables():
             if not table.rows:
                 continue
@@ -240,6 +248,7 @@ class _Extractor:
         return ExtractionResult(facts=self._dedupe(), needs_review=self._unique_review())
 
     def _row(self, table: Table, row: Row, footnotes: set[int], fallback: str) -> None:
+        """Facts from one row, and a review item for what it could not place."""
         cols, spans = table.columns, list(row.spans)
         cells: list[tuple[int, int, SwedishNumber, str] | None] = []
         if row.cells is not None:
@@ -275,6 +284,7 @@ class _Extractor:
 
     def _fact(self, table: Table, row: Row, col: Column, label: str,
               cell: tuple[int, int, SwedishNumber, str], footnotes: set[int], fallback: str) -> None:
+        """One Fact: clean indicator name, period, kind, value and evidence span."""
         _start, end, number, tag = cell
         name, kolada = clean_label(label, footnotes)
         if table.transposed:
@@ -315,6 +325,7 @@ class _Extractor:
         return list(kept.values())
 
     def _unique_review(self) -> list[ReviewItem]:
+        """Review items without repeats (a table printed twice fails twice)."""
         seen: set[tuple[str, str, str]] = set()
         out = []
         for item in self.review:
@@ -354,6 +365,7 @@ def extract_corpus(corpus_dir: Path, skip: Iterable[str] | None = None) -> Extra
 
 
 def _csv_number(value: float | None) -> str:
+    """A number for the CSV: no trailing .0 on whole numbers."""
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else repr(value)

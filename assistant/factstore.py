@@ -73,6 +73,7 @@ def fold(text: str) -> str:
 
 
 def _place(name: str) -> str:
+    """A municipality name folded and without "kommun"."""
     return re.sub(r"\s+kommun$", "", fold(name).strip())
 
 
@@ -101,10 +102,12 @@ class FactStore:
         return cls(read_facts_csv(path))
 
     def _tokens(self, text: str) -> list[tuple[str, str]]:
+        """Words of a text with their Swedish stems (numbers left out)."""
         words = [w for w in _WORD.findall(text.casefold()) if not w.isdigit()]
         return list(zip(words, self._stemmer.stemWords(words), strict=True))
 
     def _query_terms(self, query: str) -> list[tuple[str, str]]:
+        """The words of a query that can match an indicator (synonyms applied, names and stop words out)."""
         text = query.casefold()
         for phrase in sorted(SYNONYMS, key=len, reverse=True):
             text = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", SYNONYMS[phrase], text)
@@ -112,6 +115,7 @@ class FactStore:
 
     @staticmethod
     def _match(word: str, stem: str, terms: list[tuple[str, str]]) -> float:
+        """How well one query word matches an indicator: 1 same stem, 0.8 prefix, 0.6 inside a compound."""
         best = 0.0
         for t_word, t_stem in terms:
             if stem == t_stem or word == t_word:
@@ -124,6 +128,7 @@ class FactStore:
 
     def _filters(self, f: Fact, municipality: str | None, body: str | None, period: str | None,
                  kind: str | None) -> bool:
+        """Whether a fact passes the municipality, body, period and kind filters."""
         if municipality:
             q, m = _place(municipality), _place(f.municipality)
             if not (m.startswith(q) or q.startswith(m)):
@@ -190,11 +195,13 @@ class FactStore:
 
 
 def _decimals(value: str) -> int:
+    """How many decimals a value is written with."""
     number = try_parse_number(value)
     return number.decimals if number else 0
 
 
 def _period_key(label: str) -> tuple[date, str]:
+    """Sort key: when the period ends."""
     period = parse_period(label)
     return (period.end if period else date.max, label)
 

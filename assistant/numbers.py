@@ -99,12 +99,14 @@ def missing_marker(text: str) -> str | None:
 
 
 def _value(sign: str | None, integer: str, frac: str | None) -> float:
+    """The float of a sign, an integer part (maybe with thousands spaces) and a fraction."""
     digits = re.sub(rf"[{_SPACE}]", "", integer)
     number = float(f"{digits}.{frac}" if frac else digits)
     return -number if sign else number
 
 
 def _from_match(m: re.Match[str], raw: str) -> SwedishNumber:
+    """A SwedishNumber from a _CELL or _FIND match."""
     groups = m.groupdict()
     unit = canonical_unit(groups["unit"]) if groups.get("unit") else ""
     note = (groups.get("note") or groups.get("of") or "").strip()
@@ -196,11 +198,13 @@ _P_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
 def _month(year: int, month: int) -> Period:
+    """The calendar month as a Period."""
     last = calendar.monthrange(year, month)[1]
     return Period(f"{year}-{month:02d}", date(year, month, 1), date(year, month, last))
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:
+    """The date, or None when the numbers are not one."""
     try:
         return date(year, month, day)
     except ValueError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from assistant.numbers import Atom, joins, parse_period, scan_cells
@@ -196,11 +197,9 @@ class Layout:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines: list[tuple[int, int]] = []
-        pos = 0
-        for line in text.split("\n"):
-            self.lines.append((pos, pos + len(line)))
-            pos += len(line) + 1
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        ends = [s - 1 for s in self.starts[1:]] + [len(text)]
+        self.lines = list(zip(self.starts, ends, strict=True))
         self.footnotes = {
             i: int(m[1])
             for i, (s, e) in enumerate(self.lines)
@@ -214,20 +213,13 @@ class Layout:
 
     def line_of(self, offset: int) -> int:
         """Index of the line holding offset."""
-        lo, hi = 0, len(self.lines) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.lines[mid][0] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+        return bisect_right(self.starts, offset) - 1
 
-    def _prev_nonblank(self, i: int) -> int | None:
-        i -= 1
-        while i >= 0 and not self.line(i).strip():
-            i -= 1
-        return i if i >= 0 else None
+    def _nonblank(self, i: int, step: int) -> int | None:
+        """The first non-blank line from i in direction step (+1 or -1), or None."""
+        while 0 <= i < len(self.lines) and not self.line(i).strip():
+            i += step
+        return i if 0 <= i < len(self.lines) else None
 
     def heading_before(self, i: int, reach: int = 15) -> str:
         """The nearest heading-like line above line i (short, capitalized, no closing punctuation)."""
@@ -240,7 +232,7 @@ class Layout:
 
     def block_before(self, i: int) -> str:
         """The short block of lines directly above line i, when it reads as a table title."""
-        j = self._prev_nonblank(i)
+        j = self._nonblank(i - 1, -1)
         if j is None or i - j > 2:
             return ""
         block: list[str] = []
@@ -321,17 +313,15 @@ class Layout:
         return self._make_table(i, j, title, cols)
 
     def _make_table(self, i: int, j: int, title: str, cols: list[Column]) -> tuple[Table, int]:
-        # a month-year line right under the header continues the title ("pågående ärenden jun 2021")
-        k = j
-        while k < len(self.lines) and not self.line(k).strip():
-            k += 1
-        if k < len(self.lines) and re.fullmatch(r"[a-zåäö ]+ [a-zåä]{3}\w* 20\d\d", self.line(k).strip()):
+        """Finish a header: title (with a month-year line under it), periods, unit, a label above it."""
+        k = self._nonblank(j, 1)
+        if k is not None and re.fullmatch(r"[a-zåäö ]+ [a-zåä]{3}\w* 20\d\d", self.line(k).strip()):
             title, j = f"{title} {self.line(k).strip()}", k + 1
         cols, default = finish_columns(cols, title)
         if default and default not in title:
             title = f"{title} {default}"
         pre_label = None
-        prev = self._prev_nonblank(i)
+        prev = self._nonblank(i - 1, -1)
         if not title and prev is not None and self.line(prev).startswith("Indikator:"):
             s, e = self.lines[prev]
             pre_label = (s + len("Indikator:") + 1, e)
@@ -466,10 +456,10 @@ class Layout:
 
     def _next_is_label(self, i: int, lowercase: bool) -> bool:
         """Whether the next non-blank line continues a label (starting lowercase when asked)."""
-        while i < len(self.lines) and not self.line(i).strip():
-            i += 1
-        if i >= len(self.lines) or len(self.line(i)) > 160:
+        k = self._nonblank(i, 1)
+        if k is None or len(self.line(k)) > 160:
             return False
+        i = k
         tokens, _ = self._line_tokens(i)
         if not tokens or not isinstance(tokens[0], tuple) or isinstance(tokens[-1], Atom):
             return False
@@ -543,10 +533,12 @@ class Layout:
 
 
 def _start(token: Atom | tuple[int, int]) -> int:
+    """Where a token starts."""
     return token.start if isinstance(token, Atom) else token[0]
 
 
 def _end(token: Atom | tuple[int, int]) -> int:
+    """Where a token ends."""
     return token.end if isinstance(token, Atom) else token[1]
 
 
