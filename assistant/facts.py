@@ -385,7 +385,7 @@ def write_facts_csv(facts: Iterable[Fact], path: Path) -> None:
 
 def read_facts_csv(path: Path) -> list[Fact]:
     """Read facts written by write_facts_csv."""
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # tolerate a BOM from a spreadsheet save
         rows = list(csv.DictReader(f))
     facts = []
     for row in rows:
@@ -406,5 +406,5 @@ def write_review_csv(items: Iterable[ReviewItem], path: Path) -> None:
 
 def read_review_csv(path: Path) -> list[ReviewItem]:
     """Read a needs-review list written by write_review_csv."""
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return [ReviewItem(**row) for row in csv.DictReader(f)]  # type: ignore[arg-type]
