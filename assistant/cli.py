@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from assistant.cli_facts import facts_app
 from assistant.ingest import IngestReport
 from assistant.offline import configure_offline_env
 from assistant.settings import Settings
@@ -19,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(facts_app, name="facts")
 console = Console()
 
 _STATUS_SV = {
