@@ -99,6 +99,57 @@ def documents() -> None:
 
 
 @app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Frågan, på svenska eller engelska.")],
+    municipality: Annotated[str | None, typer.Option(help="Bara dokument från denna kommun.")] = None,
+    body: Annotated[str | None, typer.Option(help="Bara dokument från denna nämnd.")] = None,
+    period: Annotated[str | None, typer.Option(help="Bara dokument för denna period (år).")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Antal avsnitt.")] = 5,
+    retrieve_only: Annotated[bool, typer.Option("--retrieve-only", help="Visa bara de hämtade avsnitten.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+) -> None:
+    """Ställ en fråga: svar med källor, eller (--retrieve-only) de avsnitt som hämtas."""
+    import importlib.util
+    import json
+
+    settings = Settings()
+    if not retrieve_only and importlib.util.find_spec("assistant.answer") is not None:
+        from assistant.answer import answer_question  # type: ignore[import-not-found,unused-ignore]
+
+        answer = answer_question(
+            question=question, settings=settings, municipality=municipality, body=body, period=period, k=k
+        )
+        if as_json:
+            typer.echo(answer.model_dump_json(indent=1))
+        else:
+            console.print(answer.answer)
+            for citation in answer.citations:
+                console.print(f"[{citation.key}] {citation.document} ({citation.section}): {citation.quote[:200]}")
+        return
+    from assistant.pipeline import build_retriever
+    from assistant.query import Filters
+
+    result = build_retriever(settings).search(
+        question, k, Filters(municipality=municipality or "", body=body or "", period=period or "")
+    )
+    records = [c.to_json(str(i)) for i, c in enumerate(result.chunks, start=1)]
+    if as_json:
+        payload = {"question": question, "filters": result.filters, "expansions": result.expansions,
+                   "chunks": records, "timings_ms": result.timings_ms}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        return
+    if not records:
+        console.print("Inga avsnitt hittades.")
+    for record in records:
+        page = f", s. {record['page']}" if record["page"] else ""
+        console.print(f"[bold][{record['key']}] {record['title']}[/bold] — {record['section']}{page} "
+                      f"(tecken {record['start']}–{record['end']}, poäng {record['score']:.4f})")
+        console.print(record["quote"], markup=False, highlight=False)
+        console.print()
+    console.print(f"Tid: {result.timings_ms['total']:.1f} ms", style="dim")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Adress att lyssna på (standard: inställningen app.host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (standard: inställningen app.port).")] = None,

@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.ingest import IndexSink, Ingestor
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.embed import Embedder
+    from assistant.index import HybridIndex
+    from assistant.retrieve import Retriever
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedder behind the on-disk embedding cache (the model loads on first use)."""
+    from assistant.embed import build_embedder as make
+
+    return make(settings.embedding, settings.data_dir / "cache" / "embeddings.sqlite")
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, sync: bool = True) -> HybridIndex:
+    """The hybrid index (Chroma + BM25), brought in line with the registry's primary documents."""
+    from assistant.chunk import Chunker
+    from assistant.index import HybridIndex
+    from assistant.store import Registry
+
+    embedder = embedder or build_embedder(settings)
+    chunker = Chunker(settings.chunk, embedder.count_tokens, embedder.max_tokens)
+    index = HybridIndex(settings.data_dir, embedder, chunker, settings.index, chroma_url=settings.chroma_url)
+    if sync:
+        registry = Registry(settings.data_dir)
+        with registry.lock():
+            index.sync(registry.documents())
+    return index
+
+
+def build_retriever(settings: Settings) -> Retriever:
+    """A Retriever over the synced index; questions are embedded by the same model without the disk cache."""
+    from assistant.embed import CachedEmbedder
+    from assistant.retrieve import Retriever
+
+    embedder = build_embedder(settings)
+    index = build_index(settings, embedder)
+    query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    return Retriever(index, query_embedder, settings.retrieval)
 
 
 def build_sinks(settings: Settings) -> list[IndexSink]:
     """The index sinks that must mirror the registry's primary documents."""
-    return []
+    return [build_index(settings)]
 
 
 def build_ingestor(settings: Settings) -> Ingestor:

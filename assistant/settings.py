@@ -47,30 +47,54 @@ class EmbeddingSettings(_Section):
     )
     batch_size: int = Field(64, description="Texts per encode batch.")
     device: str = Field("cpu", description="Torch device for the embedder.")
-
-
-class PrivacySettings(_Section):
-    """How Swedish personal identity numbers are kept out of the index, answers and logs."""
-
-    mask_personnummer: bool = Field(
-        True,
-        description=(
-            "Mask personnummer and samordningsnummer in ingested text; each digit becomes X so offsets stay valid."
-        ),
+    threads: int = Field(
+        1, ge=0, description="Torch CPU threads; 1 keeps one question's latency low and steady, 0 = torch default."
     )
-    mask_text: str = Field(
-        "[personnummer]", description="Text that replaces a personnummer in the audit log and other free text."
+    cache: bool = Field(True, description="Cache embeddings on disk by content hash (no re-embedding).")
+    kind: Literal["sentence-transformers", "hash"] = Field(
+        "sentence-transformers", description="sentence-transformers (real model) or hash (deterministic, for tests)."
     )
 
 
-class AuditSettings(_Section):
-    """The append-only, hash-chained audit log under data_dir/audit/."""
+class ChunkSettings(_Section):
+    """How sections are cut into chunks for embedding, keyword search and LLM context."""
 
-    enabled: bool = Field(True, description="Record questions, drafts, feedback, ingestion, deletions and logins.")
-    max_bytes: int = Field(
-        10_000_000, ge=0, description="Rotate audit.jsonl when a record would take it past this size; 0 never rotates."
+    max_tokens: int = Field(160, gt=16, description="Most tiktoken tokens of quote text per chunk (LLM budget).")
+    max_embed_tokens: int | None = Field(
+        None, description="Most embedder word pieces per chunk, header included; empty means the model's maximum."
     )
-    backups: int = Field(10, ge=0, description="Rotated files kept (audit.jsonl.1 … .N); 0 never rotates.")
+    overlap_units: int = Field(0, ge=0, description="Lines (or sentences) repeated at the start of the next chunk.")
+    encoding: str = Field("cl100k_base", description="tiktoken encoding that counts LLM tokens.")
+    table_header: bool = Field(True, description="Give table rows their table heading and column header line.")
+
+
+class IndexSettings(_Section):
+    """The vector index (Chroma) and the keyword index (BM25) beside it."""
+
+    collection_prefix: str = Field("chunks", description="Chroma collection name prefix; the fingerprint follows.")
+    bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation.")
+    bm25_b: float = Field(0.75, description="BM25 length normalisation.")
+    ngram_size: int = Field(3, ge=0, description="Character n-gram length of the compound-aware index; 0 turns it off.")
+
+
+class RetrievalSettings(_Section):
+    """How questions are matched to chunks: fusion, filters, expansion."""
+
+    k: int = Field(5, gt=0, description="Chunks returned by default.")
+    candidates: int = Field(40, gt=0, description="Candidates taken from each ranker before fusion.")
+    dense_weight: float = Field(
+        0.05, ge=0, description="Weight of the embedding ranking in fusion (tie-breaker and fallback for MiniLM)."
+    )
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the stemmed-word BM25 ranking in fusion.")
+    ngram_weight: float = Field(1.5, ge=0, description="Weight of the character n-gram BM25 ranking in fusion.")
+    rrf_k: float = Field(60.0, gt=0, description="Reciprocal-rank-fusion constant.")
+    hint_boost: float = Field(
+        0.1, ge=0, description="Score boost for documents whose period or kind the question names (soft filter)."
+    )
+    infer_filters: bool = Field(
+        True, description="Infer municipality, body, kind and period filters from the question.",
+    )
+    glossary: Path | None = Field(None, description="TOML English→Swedish glossary; empty means the built-in one.")
 
 
 def _api_key_from_env() -> SecretStr | None:
@@ -165,10 +189,16 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Default folder of source documents and manifest.toml.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion settings.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedder settings.")
-    privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Personal data protection.")
-    audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking settings.")
+    index: IndexSettings = Field(default_factory=IndexSettings, description="Vector and keyword index settings.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval settings.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (`chroma run`); empty means an embedded store under data_dir."
+    )
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Language model settings.")
     app: AppSettings = Field(default_factory=AppSettings, description="Web app and JSON API settings.")
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Personal data protection.")
+    audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")
 
     @classmethod
     def settings_customise_sources(
