@@ -91,10 +91,11 @@ def render_turn(turn: Turn) -> str:
     return "\n".join(lines)
 
 
-def chips_html(turn: Turn | None) -> str:
-    """Numbered, clickable chips for one turn's sources (escaped HTML)."""
+def chips_html(turn: Turn | None, number: int | None = None) -> str:
+    """Numbered, clickable chips for one turn's sources (escaped HTML); data-turn says which turn (1-based)."""
+    state = f"data-turn='{number}'" if number is not None else "data-turn='none'"
     if turn is None or not turn.sources:
-        return "<div class='cite-chips empty'></div>"
+        return f"<div class='cite-chips empty' {state}></div>"
     heading = "Närmaste avsnitt:" if turn.answer.refused else "Källor:"
     chips = []
     for i, c in enumerate(turn.sources):
@@ -105,7 +106,8 @@ def chips_html(turn: Turn | None) -> str:
             f"<button type='button' class='cite-chip' data-n='{i}' title='{full}' "
             f"aria-label='Källa {i + 1}: {full}'>[{i + 1}] {short}</button>"
         )
-    return f"<div class='cite-chips' role='list'><span class='chips-heading'>{heading}</span>{''.join(chips)}</div>"
+    return (f"<div class='cite-chips' role='list' {state}><span class='chips-heading'>{heading}</span>"
+            f"{''.join(chips)}</div>")
 
 
 def passage_html(service: AssistantService, citation: Citation, number: int) -> str:
@@ -204,7 +206,7 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
             gr.Warning("Frågan är tom. Skriv en fråga om dokumenten.")
             yield _messages(history), history, len(history) - 1, gr.skip(), text
             return
-        yield _messages(history, text, "_Söker i dokumenten …_"), history, -1, chips_html(None), ""
+        yield _messages(history, text, "_Söker i dokumenten …_"), history, -1, chips_html(None, 0), ""
         user = user_of(request)
         filters = {"municipality": kommun or None, "body": namnd or None, "period": ar or None}
         ask = AskRequest(
@@ -214,15 +216,15 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         try:
             answer = service.ask(ask)
         except ServiceError as exc:
-            yield _messages(history, text, f"⚠️ {exc}"), history, len(history) - 1, chips_html(None), ""
+            yield _messages(history, text, f"⚠️ {exc}"), history, len(history) - 1, chips_html(None, -1), ""
             return
         turn = Turn(text.strip(), answer, filters)
         final = render_turn(turn)
         for piece in stream_pieces(final):
-            yield _messages(history, text, piece), history, -1, chips_html(None), ""
+            yield _messages(history, text, piece), history, -1, chips_html(None, 0), ""
             time.sleep(0.02)
         history = [*history, turn]
-        yield _messages(history), history, len(history) - 1, chips_html(turn), ""
+        yield _messages(history), history, len(history) - 1, chips_html(turn, len(history)), ""
 
     def open_source(history: list[Turn], index: int, event: gr.EventData) -> tuple[Any, str]:
         n = int(getattr(event, "n", -1))
@@ -233,7 +235,7 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
     def select_turn(history: list[Turn], event: gr.SelectData) -> tuple[int, str]:
         index = event.index if isinstance(event.index, int) else event.index[0]
         turn_index = min(index // 2, len(history) - 1)
-        return turn_index, chips_html(history[turn_index] if turn_index >= 0 else None)
+        return turn_index, chips_html(history[turn_index] if turn_index >= 0 else None, turn_index + 1)
 
     def feedback(history: list[Turn], data: gr.LikeData, request: gr.Request) -> None:
         index = data.index if isinstance(data.index, int) else data.index[0]
@@ -260,6 +262,7 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
     question.submit(respond, inputs, outputs, concurrency_id="ask")
     send.click(respond, inputs, outputs, concurrency_id="ask")
     clear.click(reset, None, [chatbot, turns, shown, chips, question, sidebar])
+    chatbot.clear(reset, None, [chatbot, turns, shown, chips, question, sidebar])
     chips.click(open_source, [turns, shown], [sidebar, passage])
     chatbot.select(select_turn, [turns], [shown, chips])
     chatbot.like(feedback, [turns], None)

@@ -21,7 +21,7 @@ OUTCOME_SV = {
     "failed": "misslyckades",
 }
 DOC_HEADERS = ["Titel", "Fil", "Kommun", "Nämnd", "Typ", "Period", "Status", "Tillagd", "Id"]
-DOC_WIDTHS = ["20%", "20%", "11%", "12%", "8%", "6%", "10%", "7%", "6%"]
+DOC_WIDTHS = ["18%", "18%", "10%", "11%", "8%", "6%", "11%", "7%", "11%"]
 REPORT_HEADERS = ["Fil", "Resultat", "Detaljer"]
 
 

@@ -1,0 +1,357 @@
+"""The app as a person uses it: a real server on 127.0.0.1, Debian's Chromium driven by Playwright, screenshots kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.api import create_app
+from assistant.auth import add_user
+from assistant.service import AskRequest, AssistantService
+from assistant.settings import Settings
+from assistant.types import Answer, Citation
+from assistant.web import UPLOAD_TYPES
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+ANSWERABLE = "Vilket värde hade Hemtjänstindex i Lerums kommun 2023?"
+UNANSWERABLE = "Hur många elever gick i Göteborgs kommunala gymnasieskolor 2023?"
+TIMEOUT_MS = 90_000  # the first question may wait for the pipeline's warm-up on a slow CI machine
+
+pytestmark = pytest.mark.browser
+
+
+def require_chromium() -> None:
+    """Skip locally without Chromium; in CI a missing Chromium is a failure."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail("Chromium saknas i CI: .ci/run ska installera den med apt-get install chromium")
+    pytest.skip("Chromium saknas: apt-get install chromium")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """The real FastAPI + Gradio app served by uvicorn in a thread on 127.0.0.1."""
+
+    def __init__(self, service: AssistantService) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(service), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"uvicorn-{self.port}")
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("servern startade inte")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def fallback_answerer(service: AssistantService) -> Any:
+    """Until the answering pipeline exists: a cited answer about Hemtjänstindex, otherwise a refusal."""
+
+    def answer(request: AskRequest) -> Answer:
+        entry = service.registry.by_name("lerum-stod-och-omsorgsnamnden-verksamhetsplan-2024.txt")
+        assert entry is not None
+        document = service.registry.load_document(entry.id)
+        start = document.text.index("Hemtjänstindex - ett samlat mått")
+        end = document.text.index("\n", start)
+        citation = Citation(key="c1", document=document.name, title=document.meta.title,
+                            section=document.section_at(start), start=start, end=end,
+                            quote=document.text[start:end])
+        if "hemtjänstindex" in request.question.casefold():
+            return Answer(question=request.question, answer="Hemtjänstindex var 66,9 (plats 147) år 2023 [c1].",
+                          refused=False, citations=[citation])
+        return Answer(question=request.question, answer="Dokumenten innehåller inget om det.", refused=True,
+                      related=[citation])
+
+    return answer
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory: pytest.TempPathFactory) -> AssistantService:
+    """The real service over the real corpus, ingested once for the session."""
+    from assistant import pipeline
+
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    service = AssistantService(Settings(data_dir=data_dir, corpus_dir=CORPUS))
+    report = service.ingest(sorted(p for p in CORPUS.iterdir() if p.suffix in UPLOAD_TYPES))
+    assert report.ok, [(o.name, o.reason) for o in report.outcomes if o.status == "failed"]
+    inner = service.answerer if hasattr(pipeline, "build_answerer") else fallback_answerer(service)
+    service.__dict__["answerer"] = Recorder(inner)
+    return service
+
+
+class Recorder:
+    """Wraps the answerer and keeps every request, so tests can see what the UI asked for."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.requests: list[AskRequest] = []
+
+    def __call__(self, request: AskRequest) -> Answer:
+        self.requests.append(request)
+        return self.inner(request)
+
+
+def requests_of(service: AssistantService) -> list[AskRequest]:
+    """The requests the UI sent to the answerer."""
+    recorder = service.answerer
+    assert isinstance(recorder, Recorder)
+    return recorder.requests
+
+
+@pytest.fixture(scope="session")
+def server(corpus_service: AssistantService) -> Iterator[LiveServer]:
+    """The app on a free loopback port for the whole session."""
+    require_chromium()
+    with LiveServer(corpus_service) as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, launched by Playwright (never a downloaded browser)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh Swedish-language page; its last state is kept as a screenshot (shows where a failure stopped)."""
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    shot(page, f"sist-{request.node.name}")
+    context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def ask(page: Any, question: str, turn: int = 1) -> None:
+    """Type a question in the chat, send it and wait until this turn's answer is complete."""
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+    page.locator(f"#citation-chips [data-turn='{turn}']").wait_for(state="attached", timeout=TIMEOUT_MS)
+
+
+def last_bot_message(page: Any) -> Any:
+    """The newest assistant message in the chat."""
+    return page.locator("#chat .message-row.bot-row").last
+
+
+def test_answer_with_citation_and_highlighted_passage(server: LiveServer, page: Any) -> None:
+    page.goto(server.url)
+    ask(page, ANSWERABLE)
+    chip = page.locator("#citation-chips .cite-chip").first
+    assert "66,9" in last_bot_message(page).inner_text()
+    assert chip.inner_text().startswith("[1]")
+    shot(page, "01-chatt-svar-med-kallor")
+
+    chip.click()
+    panel = page.locator("#source-sidebar")
+    page.wait_for_function("() => document.querySelector('#source-sidebar').classList.contains('open')")
+    marked = panel.locator("mark.cited")
+    marked.wait_for()
+    page.wait_for_timeout(600)  # the panel slides in
+    assert marked.is_visible()
+    assert "66,9" in marked.inner_text() or "Hemtjänstindex" in marked.inner_text()
+    facts = panel.locator(".source-facts").inner_text()
+    assert "Lerums kommun" in facts and "Stöd- och omsorgsnämnden" in facts
+    assert len(panel.locator(".passage-text").inner_text()) > len(marked.inner_text())  # shown in its context
+    shot(page, "02-kalla-markerad")
+
+
+def test_refusal_shows_closest_passages(server: LiveServer, page: Any) -> None:
+    page.goto(server.url)
+    ask(page, UNANSWERABLE)
+    page.get_by_text("Dokumenten besvarar inte frågan").wait_for()
+    message = last_bot_message(page).inner_text()
+    assert "Närmaste avsnitt" in message or page.locator("#citation-chips .cite-chip").count() == 0
+    shot(page, "03-chatt-vagrar")
+
+
+def test_follow_up_and_feedback_saved(server: LiveServer, corpus_service: AssistantService, page: Any) -> None:
+    feedback = corpus_service.settings.data_dir / "feedback.jsonl"
+    before = feedback.read_text(encoding="utf-8").count("\n") if feedback.exists() else 0
+    page.goto(server.url)
+    ask(page, ANSWERABLE)
+    ask(page, "Och vilken placering gav det värdet?", turn=2)
+    assert requests_of(corpus_service)[-1].history[-1][0] == ANSWERABLE  # the follow-up sees the previous turn
+    page.locator("#chat button[aria-label='Gilla']").first.click()
+    page.get_by_text("Återkopplingen är sparad").wait_for()
+    shot(page, "04-foljdfraga-och-aterkoppling")
+    lines = feedback.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == before + 1
+    record = json.loads(lines[-1])
+    assert record["rating"] == "up"
+    assert record["question"] == ANSWERABLE
+    assert record["citations"] and {"document", "start", "end", "quote"} <= set(record["citations"][0])
+
+
+def test_filters_list_the_corpus_and_apply(
+    server: LiveServer, corpus_service: AssistantService, page: Any
+) -> None:
+    page.goto(server.url)
+    page.locator("#filter-kommun input").click()
+    options = page.locator("ul[role='listbox'] li")
+    options.first.wait_for()
+    names = {n.replace("✓", "").strip() for n in options.all_inner_texts()}
+    assert {"Alla", "Lerums kommun", "Alingsås kommun", "Herrljunga kommun"} <= names
+    options.filter(has_text="Alingsås kommun").click()
+    page.locator("#filter-ar input").click()
+    page.locator("ul[role='listbox'] li", has_text="2024").click()
+    shot(page, "05-filter-kommun-och-ar")
+    ask(page, "Hur stor var nämndens budgetavvikelse?")
+    request = requests_of(corpus_service)[-1]
+    assert (request.municipality, request.body, request.period) == ("Alingsås kommun", None, "2024")
+
+
+def test_upload_document_find_it_and_delete(server: LiveServer, page: Any, tmp_path: Path) -> None:
+    text = ("Verksamhetsplan 2025 för Testby äldrenämnd\n\nMål för äldreomsorgen\n\n"
+            "Äldrenämnden i Testby kommun ska öka andelen nöjda brukare i hemtjänsten till 92 procent 2025.\n")
+    upload = tmp_path / "testby-aldreplan-2025.txt"
+    upload.write_text(text, encoding="utf-8")
+    page.goto(server.url)
+    page.get_by_role("tab", name="Dokument").click()
+    page.locator("#upload-files input[type=file]").set_input_files(str(upload))
+    page.locator("#meta-kommun textarea").fill("Testby kommun")
+    page.locator("#meta-namnd textarea").fill("Äldrenämnden")
+    page.locator("#meta-period textarea").fill("2025")
+    page.locator(f"#upload-files td.filename[aria-label='{upload.name}']").wait_for()
+    page.locator("#ingest").click()
+    page.get_by_text("Inläsning klar").wait_for(timeout=TIMEOUT_MS)
+    assert "inläst" in page.locator("#ingest-report").inner_text()
+    row = page.locator("#document-list [role='row']", has_text=upload.name)
+    row.wait_for()
+    assert "Testby kommun" in row.inner_text() and "indexerad" in row.inner_text()
+    shot(page, "06-dokument-uppladdat")
+
+    copy = tmp_path / "kopia-av-aldreplanen.txt"
+    copy.write_text(text, encoding="utf-8")
+    page.locator("#upload-files input[type=file]").set_input_files(str(copy))
+    page.locator(f"#upload-files td.filename[aria-label='{copy.name}']").wait_for()
+    page.locator("#ingest").click()
+    page.locator("#ingest-report", has_text="dubblett").wait_for(timeout=TIMEOUT_MS)
+    shot(page, "07-dokument-dubblett")
+
+    page.locator("#delete-choice input").click()
+    page.locator("ul[role='listbox'] li", has_text=upload.name).click()
+    page.locator("#delete").click()
+    page.get_by_text(f"{upload.name} är borttaget").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "name => !document.querySelector('#document-list').innerText.includes(name)", arg=upload.name)
+    shot(page, "08-dokument-borttaget")
+
+
+def test_draft_and_docx_download(server: LiveServer, page: Any) -> None:
+    from assistant.ui_draft import draft_available
+
+    page.goto(server.url)
+    page.get_by_role("tab", name="Utkast").click()
+    if not draft_available():
+        page.locator("#draft-unavailable").wait_for()
+        shot(page, "09-utkast-ej-tillgangligt")
+        pytest.skip("Utkastsmodulen (assistant/draft.py) finns inte ännu; fliken visar att den saknas")
+    raise AssertionError("utkastsflödet ska testas här när assistant/draft.py finns")
+
+
+def test_login_when_users_file_is_set(corpus_service: AssistantService, browser: Any, tmp_path: Path) -> None:
+    users = tmp_path / "users.txt"
+    add_user(users, "granskare", "rätt-lösenord-1", ["public", "admin"])
+    settings = corpus_service.settings.model_copy(
+        update={"app": corpus_service.settings.app.model_copy(update={"users_file": users})})
+    service = AssistantService(settings)
+    service.__dict__["answerer"] = corpus_service.answerer
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        with LiveServer(service) as live:
+            assert httpx.post(f"{live.url}/api/ask", json={"question": "x"}).status_code == 401
+            page.goto(live.url)
+            page.get_by_label("Användarnamn").wait_for()
+            shot(page, "10-inloggning")
+            page.get_by_label("Användarnamn").fill("granskare")
+            page.get_by_label("Lösenord").fill("fel-lösenord")
+            page.get_by_role("button", name="Logga in").click()
+            page.get_by_text("Felaktiga inloggningsuppgifter").wait_for()
+            page.get_by_label("Användarnamn").fill("granskare")
+            page.get_by_label("Lösenord").fill("rätt-lösenord-1")
+            page.get_by_role("button", name="Logga in").click()
+            page.locator("#who", has_text="Inloggad som").wait_for()
+            assert "granskare" in page.locator("#who").inner_text()
+            page.locator("#question textarea").wait_for()
+            shot(page, "11-inloggad")
+    finally:
+        shot(page, "sist-test_login_when_users_file_is_set")
+        context.close()
+
+
+@pytest.mark.server
+def test_serve_starts_fast_on_existing_index(corpus_service: AssistantService) -> None:
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(corpus_service.settings.data_dir)}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port", str(port)], cwd=REPO, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        while time.monotonic() - started < 30:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        elapsed = time.monotonic() - started
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).json()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert elapsed < 10, f"appen tog {elapsed:.1f} s att starta"
+    assert health["documents"] == corpus_service.health()["documents"]
