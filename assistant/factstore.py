@@ -144,11 +144,23 @@ class FactStore:
     def search(self, query: str | None = None, municipality: str | None = None, body: str | None = None,
                period: str | None = None, kind: str | None = None, limit: int = 20) -> list[Fact]:
         """Facts matching the filters, ranked by how well the indicator matches the query words."""
+        return [fact for fact, _ in self.search_scored(query, municipality, body, period, kind, limit)]
+
+    def search_scored(self, query: str | None = None, municipality: str | None = None, body: str | None = None,
+                      period: str | None = None, kind: str | None = None, limit: int = 20,
+                      ignore_unknown: bool = False) -> list[tuple[Fact, float]]:
+        """Like search, with each fact's coverage: the idf-weighted share of query words its indicator matches."""
         words = self._query_terms(query) if query else []
         if query and not words:
             return []
         # Rarer words weigh more: "väntetid" says more than "boende".
         per_word = [[self._match(w, s, terms) for terms in self._terms] for w, s in words]
+        if ignore_unknown:
+            # Words no indicator has ("blev", "anmäldes", "utfallet") say nothing about which indicator is meant.
+            per_word = [col for col in per_word if any(col)]
+            if not per_word:
+                return []
+            words = words[: len(per_word)]
         weights = [math.log(1 + len(self.facts) / max(1, sum(1 for x in col if x))) for col in per_word]
         ranked: list[tuple[float, float, int, Fact]] = []
         for i, fact in enumerate(self.facts):
@@ -163,7 +175,7 @@ class FactStore:
             score = sum(w * x for w, x in zip(weights, scores, strict=True))
             ranked.append((-round(coverage, 6), -score, i, fact))
         ranked.sort(key=lambda r: r[:3])
-        return [fact for *_, fact in ranked[:limit]]
+        return [(fact, -cov) for cov, _score, _i, fact in ranked[:limit]]
 
     def periods_for(self, indicator: str, municipality: str | None = None, body: str | None = None,
                     kind: str | None = None) -> list[str]:

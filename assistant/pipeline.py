@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.ingest import IndexSink, Ingestor
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
+    from assistant.answer import Answerer
     from assistant.embed import Embedder
     from assistant.index import HybridIndex
     from assistant.retrieve import Retriever
@@ -55,3 +57,21 @@ def build_sinks(settings: Settings) -> list[IndexSink]:
 def build_ingestor(settings: Settings) -> Ingestor:
     """An Ingestor wired to every index sink."""
     return Ingestor(settings, sinks=build_sinks(settings))
+
+
+def facts_path(settings: Settings) -> Path:
+    """The reviewed fact set: the draft settings' path, else <corpus_dir>/indicators.csv."""
+    return settings.draft.facts_path or settings.corpus_dir / "indicators.csv"
+
+
+def build_answerer(settings: Settings, retriever: Retriever | None = None) -> Answerer:
+    """The answering pipeline: retriever, reviewed facts, cleaned documents and the configured LLM (if any)."""
+    from assistant.answer import Answerer
+    from assistant.factstore import FactStore
+    from assistant.llm import build_llm
+    from assistant.store import DocumentCache
+
+    path = facts_path(settings)
+    facts = FactStore.from_csv(path) if path.is_file() else FactStore([])
+    return Answerer(retriever or build_retriever(settings), facts, DocumentCache(settings.data_dir),
+                    settings.answer, build_llm(settings))

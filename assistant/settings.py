@@ -74,6 +74,9 @@ class IndexSettings(_Section):
     collection_prefix: str = Field("chunks", description="Chroma collection name prefix; the fingerprint follows.")
     bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(0.75, description="BM25 length normalisation.")
+    hnsw_ef_search: int = Field(
+        1000, gt=0, description="HNSW search breadth; at least the chunk count makes dense search exact and repeatable."
+    )
     ngram_size: int = Field(3, ge=0, description="Character n-gram length of the compound-aware index; 0 turns it off.")
 
 
@@ -101,6 +104,28 @@ def _api_key_from_env() -> SecretStr | None:
     """OPENAI_API_KEY as the fallback API key (read when Settings is built, never at import)."""
     value = os.environ.get("OPENAI_API_KEY")
     return SecretStr(value) if value else None
+
+
+class AnswerSettings(_Section):
+    """How answers are composed from facts and passages, and when the assistant refuses."""
+
+    use_facts: bool = Field(True, description="Answer numeric questions from the reviewed fact set first.")
+    candidates: int = Field(8, gt=0, description="Passages searched for supporting sentences and table rows.")
+    min_coverage: float = Field(
+        0.55, ge=0, le=1, description="Refuse when the best sentence covers less of the question's weighted terms."
+    )
+    max_units: int = Field(3, gt=0, description="Most sentences or rows quoted in one composed answer.")
+    second_unit_ratio: float = Field(
+        0.85, ge=0, le=1, description="Further sentences must score at least this share of the best one."
+    )
+    number_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences with numbers on numeric questions.")
+    year_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences naming a year the question asks about.")
+    fact_min_coverage: float = Field(
+        0.6, ge=0, le=1, description="Least share of the question's indicator words a fact's indicator must match."
+    )
+    fact_agreement_k: int = Field(
+        5, gt=0, description="A fact is used only if its table row lies in one of this many top passages."
+    )
 
 
 class LLMSettings(_Section):
@@ -135,6 +160,29 @@ class LLMSettings(_Section):
     )
     n_ctx: int = Field(4096, gt=0, description="Context window (tokens) for the local backend.")
     n_threads: int | None = Field(None, gt=0, description="CPU threads for the local backend; empty means automatic.")
+
+
+class DraftSettings(_Section):
+    """Follow-up drafts: who writes the text, and how model text is checked and repaired."""
+
+    llm: Literal["none", "openai", "local", "fake"] = Field(
+        "none",
+        description=(
+            "Model that writes drafts: none means deterministic Swedish templates (the default); openai, local "
+            "and fake use the backend configured under llm, with every number checked."
+        ),
+    )
+    facts_path: Path | None = Field(
+        None, description="CSV of reviewed facts (assistant facts extract); empty means <corpus_dir>/indicators.csv."
+    )
+    repair_rounds: int = Field(
+        1, ge=0, description="Repair rounds for model text that fails the checks before the template replaces it."
+    )
+    max_facts_per_prompt: int = Field(
+        24, gt=0, description="Most facts in one model prompt; larger tables are drafted in several parts."
+    )
+    passage_chars: int = Field(800, ge=0, description="Characters of plan text given to the model as background.")
+    max_tokens: int = Field(768, gt=0, description="Most tokens the model may write for one part of a draft.")
 
 
 class AppSettings(_Section):
@@ -195,7 +243,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (`chroma run`); empty means an embedded store under data_dir."
     )
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composition and refusal.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Language model settings.")
+    draft: DraftSettings = Field(default_factory=DraftSettings, description="Follow-up draft settings.")
     app: AppSettings = Field(default_factory=AppSettings, description="Web app and JSON API settings.")
     privacy: PrivacySettings = Field(default_factory=PrivacySettings, description="Personal data protection.")
     audit: AuditSettings = Field(default_factory=AuditSettings, description="Audit log settings.")

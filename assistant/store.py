@@ -121,3 +121,34 @@ class Registry:
         """Remove a stored cleaned document."""
         with contextlib.suppress(FileNotFoundError):
             self.document_path(doc_id).unlink()
+
+
+class DocumentCache:
+    """Cleaned documents by file name, re-read when the registry changes (another process may ingest)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.registry = Registry(data_dir)
+        self._stamp: int | None = None
+        self._names: dict[str, str] = {}
+        self._docs: dict[str, SourceDocument] = {}
+
+    def _refresh(self) -> None:
+        try:
+            stamp = self.registry.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._stamp:
+            self.registry.reload()
+            self._names = {e.name: e.id for e in self.registry.indexed()}
+            self._docs = {}
+            self._stamp = stamp
+
+    def __call__(self, name: str) -> SourceDocument | None:
+        """The primary document with this file name, or None."""
+        self._refresh()
+        doc_id = self._names.get(name)
+        if doc_id is None:
+            return None
+        if doc_id not in self._docs:
+            self._docs[doc_id] = self.registry.load_document(doc_id)
+        return self._docs[doc_id]

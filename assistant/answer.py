@@ -1,0 +1,325 @@
+"""Answering: fact lookup first, then extractive answers from retrieved passages, refusal when unsupported.
+
+Correctness never depends on an LLM: the composed answer is built from exact spans of the cleaned
+documents and cites them. An optional LLM rewrites it for fluency; its text is checked (citation keys
+mapped back to spans, every number present in a cited passage) and replaced by the composed answer if not.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.evidence import Unit, UnitScorer, split_units
+from assistant.factstore import FactStore, period_matches
+from assistant.llm import LLM, LLMError
+from assistant.numbers import find_numbers, normalize_number_text
+from assistant.prompts import CANNOT_ANSWER, load_prompt
+from assistant.query import Filters, expand_english, is_english
+from assistant.retrieve import Retriever, ScoredChunk
+from assistant.service import AskRequest
+from assistant.settings import AnswerSettings
+from assistant.types import Answer, Citation, Fact, SourceDocument
+
+_NUMERIC = re.compile(
+    r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)|vad (var|blev|är)"
+    r"|andel|antal|belopp|placering\w*|plats|rank\w*|budget\w*|utfall\w*|prognos\w*|resultat\w*|index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
+    r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
+    re.IGNORECASE,
+)
+_TREND = re.compile(
+    r"\b(utveckl\w*|förändr\w*|ökade|ökat|minskade|minskat|jämfört|trend\w*|över tid|mellan \d{4} och \d{4}"
+    r"|från \d{4} till \d{4}|change[sd]?|develop\w*|increase[sd]?|decrease[sd]?|compared?|from \d{4} to \d{4})\b",
+    re.IGNORECASE,
+)
+_KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(prognos\w*|forecast\w*)\b"),
+            ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b")]
+_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+_PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
+_KEY = re.compile(r"\[(K\d+)\]")
+
+
+@dataclass
+class Analysis:
+    """What the question asks for, as far as code can tell."""
+
+    numeric: bool
+    trend: bool
+    years: list[str]
+    kinds: list[str]
+    filters: Filters
+    unknown_place: str | None
+
+
+def analyze(question: str, known_municipalities: set[str], filters: Filters) -> Analysis:
+    """Numeric or not, trend or not, years and kinds asked for, and any municipality we hold no documents of."""
+    unknown = None
+    known = {m.lower().replace(" kommun", "").rstrip("s") for m in known_municipalities}
+    for match in _PLACE.finditer(question):
+        shown = match.group(1) or match.group(2) or ""
+        if match.group(1) and shown.endswith("s") and not shown.endswith(("ås", "ös", "is", "us")):
+            shown = shown[:-1]  # genitive: "Trollhättans kommun"
+        name = shown.lower()
+        if name and not any(name.startswith(k) or k.startswith(name) for k in known):
+            if match.group(1) or shown in _SWEDISH_PLACES:
+                unknown = shown
+    return Analysis(
+        numeric=bool(_NUMERIC.search(question)),
+        trend=bool(_TREND.search(question)),
+        years=_YEAR.findall(question),
+        kinds=[kind for kind, pattern in _KIND_OF if re.search(pattern, question, re.IGNORECASE)],
+        filters=filters,
+        unknown_place=unknown,
+    )
+
+
+# Swedish places an English question may name with "in X" (no "kommun" to go by).
+_SWEDISH_PLACES = {"Stockholm", "Gothenburg", "Göteborg", "Malmö", "Uppsala", "Borås", "Trollhättan", "Vänersborg",
+                   "Partille", "Mölndal", "Kungälv", "Vårgårda", "Vara", "Ulricehamn", "Skövde", "Lidköping"}
+
+
+class Answerer:
+    """Question → Answer with citations (or a refusal), from facts and passages; an LLM only polishes."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        facts: FactStore,
+        documents: Callable[[str], SourceDocument | None],
+        settings: AnswerSettings,
+        llm: LLM | None = None,
+    ) -> None:
+        self.retriever, self.facts, self.documents, self.settings, self.llm = (
+            retriever, facts, documents, settings, llm
+        )
+        self.scorer = UnitScorer(retriever.index.analyzer)
+
+    def __call__(self, request: AskRequest) -> Answer:
+        """Answer one request; every stage is timed."""
+        timings: dict[str, float] = {}
+        start = time.perf_counter()
+        question = contextualize(request.question, request.history)
+        filters = Filters(municipality=request.municipality or "", body=request.body or "",
+                          period=request.period or "")
+        result = self.retriever.search(question, k=max(request.k, self.settings.candidates), filters=filters)
+        timings["retrieve"] = (time.perf_counter() - start) * 1000
+        chunks = [c for c in result.chunks if self._allowed(c, request)]
+        known = {c.meta.municipality for c in chunks} | set(self._municipalities())
+        analysis = analyze(question, known, filters)
+        start = time.perf_counter()
+        answer = None
+        if analysis.unknown_place:
+            answer = self._refuse(request.question, chunks, f"Inga dokument från {analysis.unknown_place} finns i underlaget.")
+        elif analysis.numeric and self.settings.use_facts:
+            answer = self._from_facts(request, question, analysis, chunks, result.filters)
+        if answer is None:
+            answer = self._from_passages(request, question, analysis, chunks)
+        timings["compose"] = (time.perf_counter() - start) * 1000
+        if self.llm is not None and not answer.refused:
+            start = time.perf_counter()
+            answer = self._polish(answer, chunks[: request.k])
+            timings["llm"] = (time.perf_counter() - start) * 1000
+        answer.timings_ms = {**{f"retrieve.{k}": v for k, v in result.timings_ms.items()}, **timings}
+        return answer
+
+    # --- access -------------------------------------------------------------------------------------------
+    def _allowed(self, chunk: ScoredChunk, request: AskRequest) -> bool:
+        return chunk.meta.access in request.roles or "admin" in request.roles
+
+    def _municipalities(self) -> set[str]:
+        return {m.municipality for m in self.retriever.index.documents_meta().values() if m.municipality}
+
+    # --- facts --------------------------------------------------------------------------------------------
+    def _from_facts(
+        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict
+    ) -> Answer | None:
+        """A numeric question answered from the reviewed fact set, if retrieval agrees on where the row is."""
+        municipality = applied.get("municipality") or None
+        body = applied.get("body") or None
+        scored = self.facts.search_scored(question, municipality=municipality, body=body, limit=200,
+                                          ignore_unknown=True)
+        visible = {c.chunk.document for c in chunks}
+        scored = [(f, cov) for f, cov in scored if f.document in visible and cov >= self.settings.fact_min_coverage]
+        if not scored:
+            return None
+        top_cov = scored[0][1]
+        candidates = [f for f, cov in scored if cov >= top_cov - 1e-9]
+        # Retrieval must agree: the fact's row lies inside one of the top passages.
+        top = chunks[: self.settings.fact_agreement_k]
+        agreeing = [f for f in candidates if any(c.chunk.document == f.document and c.chunk.start <= f.start
+                                                 and f.end <= c.chunk.end + 1 for c in top)]
+        if not agreeing:
+            return None
+        best = agreeing[0]
+        row = [f for f in candidates if (f.document, f.table, f.indicator) == (best.document, best.table, best.indicator)]
+        chosen = row
+        if analysis.years:
+            chosen = [f for f in row if any(period_matches(f.period, y) for y in analysis.years)]
+            wanted_kinds = [k for k in analysis.kinds if any(f.kind == k for f in row)]
+            if wanted_kinds:
+                chosen = [f for f in chosen if f.kind in wanted_kinds]
+            elif any(f.kind == "utfall" for f in chosen) and not analysis.trend:
+                chosen = [f for f in chosen if f.kind in ("utfall", "mål")]  # not differences or forecasts
+            if not chosen or all(f.status != "ok" for f in chosen):
+                note = self._missing_note(best, chosen, analysis)
+                return self._refuse(request.question, chunks, note)
+        elif analysis.kinds:
+            narrowed = [f for f in row if f.kind in analysis.kinds]
+            chosen = narrowed or row
+        return self._fact_answer(request.question, best, chosen, analysis)
+
+    def _missing_note(self, best: Fact, chosen: list[Fact], analysis: Analysis) -> str:
+        asked = ", ".join(analysis.years)
+        if chosen:
+            values = "; ".join(f"{f.kind} {f.period}: {f.value}" for f in chosen)
+            return f"{best.indicator}: ingen siffra för {asked} ({values})."
+        periods = ", ".join(sorted({f"{f.kind} {f.period}" for f in self.facts.search(best.indicator)
+                                    if f.indicator == best.indicator and f.document == best.document}))
+        return f"{best.indicator} redovisas inte för {asked}; underlaget har {periods}."
+
+    def _fact_answer(self, question: str, best: Fact, facts: list[Fact], analysis: Analysis) -> Answer:
+        facts = sorted(facts, key=lambda f: (f.period, f.kind))
+        citations = self._fact_citations(facts)
+        key_of = {f.id: c.key for c in citations for f in facts if f.start < c.end and c.start < f.end}
+        parts = [f"{f.kind} {f.period}: {f.value} [{key_of[f.id]}]" for f in facts]
+        text = f"{best.indicator} ({best.municipality}, {best.body}) — " + "; ".join(parts) + "."
+        numeric = [f for f in facts if f.number is not None and f.kind == "utfall"]
+        if analysis.trend and len(numeric) >= 2:
+            first, last = numeric[0], numeric[-1]
+            comparison = self.facts.compare(first, last)
+            if comparison.direction:
+                text += f" Värdet {comparison.direction} från {first.value} ({first.period}) till {last.value} ({last.period})."
+        return Answer(question=question, answer=text, refused=False, citations=citations, facts=facts)
+
+    def _fact_citations(self, facts: list[Fact]) -> list[Citation]:
+        spans: list[tuple[str, int, int]] = []
+        for f in sorted(facts, key=lambda f: (f.document, f.start)):
+            if spans and spans[-1][0] == f.document and f.start <= spans[-1][2]:
+                spans[-1] = (f.document, spans[-1][1], max(spans[-1][2], f.end))
+            else:
+                spans.append((f.document, f.start, f.end))
+        citations = []
+        for i, (name, start, end) in enumerate(spans, start=1):
+            doc = self.documents(name)
+            if doc is None:
+                continue
+            citations.append(Citation(
+                key=f"K{i}", document=name, title=doc.meta.title, start=start, end=end,
+                section=doc.section_at(start), page=doc.page_at(start), quote=doc.text[start:end],
+            ))
+        return citations
+
+    # --- passages -----------------------------------------------------------------------------------------
+    def _from_passages(
+        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk]
+    ) -> Answer:
+        """Pick the best supporting sentences or table rows of the top passages, or refuse."""
+        top = chunks[: max(request.k, self.settings.candidates)]
+        units: list[tuple[Unit, ScoredChunk, int]] = []
+        for rank, chunk in enumerate(top):
+            for unit in split_units(chunk.chunk.text, chunk.chunk.start):
+                units.append((unit, chunk, rank))
+        if not units:
+            return self._refuse(request.question, chunks, "")
+        self.scorer.refresh(self.retriever.index.lexical.records)
+        expansions = expand_english(question, self.retriever.glossary) if is_english(question) else []
+        terms = self.scorer.terms(question, expansions)
+        scored = []
+        for unit, chunk, rank in units:
+            coverage = self.scorer.coverage(terms, unit.text, chunk.chunk.header)
+            bonus = self._bonus(unit.text, analysis)
+            scored.append((coverage * (1 + bonus) / (1 + 0.05 * rank), coverage, unit, chunk))
+        scored.sort(key=lambda s: -s[0])
+        best_score, best_cov, best_unit, best_chunk = scored[0]
+        if best_cov < self.settings.min_coverage:
+            return self._refuse(request.question, chunks, "")
+        picked = [(best_unit, best_chunk)]
+        for score, cov, unit, chunk in scored[1:]:
+            if len(picked) >= self.settings.max_units:
+                break
+            if cov >= self.settings.min_coverage and score >= best_score * self.settings.second_unit_ratio and \
+                    all(abs(unit.start - u.start) > 0 for u, _ in picked):
+                picked.append((unit, chunk))
+        picked.sort(key=lambda p: (p[1].chunk.document, p[0].start))
+        citations, sentences = [], []
+        for i, (unit, chunk) in enumerate(picked, start=1):
+            key = f"K{i}"
+            citations.append(Citation(key=key, document=chunk.chunk.document, title=chunk.meta.title,
+                                      section=chunk.chunk.section, start=unit.start, end=unit.end,
+                                      page=chunk.chunk.page, quote=unit.text))
+            sentences.append(f"{' '.join(unit.text.split())} [{key}]")
+        sources = []
+        for _, chunk in picked:
+            label = f"{chunk.meta.title} ({chunk.meta.municipality})" if chunk.meta.municipality else chunk.meta.title
+            if label not in sources:
+                sources.append(label)
+        text = f"Enligt {' och '.join(sources)}: " + " ".join(sentences)
+        return Answer(question=request.question, answer=text, refused=False, citations=citations)
+
+    def _bonus(self, text: str, analysis: Analysis) -> float:
+        bonus = 0.0
+        if analysis.numeric and find_numbers(text):
+            bonus += self.settings.number_bonus
+        if analysis.years and any(y in text for y in analysis.years):
+            bonus += self.settings.year_bonus
+        return bonus
+
+    def _refuse(self, question: str, chunks: list[ScoredChunk], note: str) -> Answer:
+        related = [c.citation(f"R{i}") for i, c in enumerate(chunks[:3], start=1)]
+        text = CANNOT_ANSWER + (f" {note}" if note else "")
+        return Answer(question=question, answer=text, refused=True, related=related,
+                      notes=[note] if note else [])
+
+    # --- LLM ----------------------------------------------------------------------------------------------
+    def _polish(self, composed: Answer, chunks: list[ScoredChunk]) -> Answer:
+        """Let the LLM write the answer from numbered passages; keep it only if keys and numbers check out."""
+        assert self.llm is not None
+        passages = [c.citation(f"K{i}") for i, c in enumerate(chunks, start=1)]
+        for extra in composed.citations:  # the composed answer's exact spans are passages too
+            if not any(p.document == extra.document and p.start <= extra.start and extra.end <= p.end for p in passages):
+                passages.append(extra.model_copy(update={"key": f"K{len(passages) + 1}"}))
+        block = "\n\n".join(f"[{p.key}] ({p.title}, {p.section})\n\"\"\"\n{p.quote}\n\"\"\"" for p in passages)
+        prompt = load_prompt("answer").render(question=composed.question, passages=block,
+                                              cannot_answer=CANNOT_ANSWER)
+        system = load_prompt("answer_system").render(cannot_answer=CANNOT_ANSWER)
+        try:
+            reply = self.llm.complete(prompt, system=system).strip()
+        except LLMError as exc:
+            return composed.model_copy(update={"notes": [*composed.notes, f"språkmodellen svarade inte: {exc}"]})
+        problems = check_llm_answer(reply, passages)
+        if problems:
+            return composed.model_copy(update={"notes": [*composed.notes, *problems]})
+        by_key = {p.key: p for p in passages}
+        used = list(dict.fromkeys(_KEY.findall(reply)))
+        return composed.model_copy(update={"answer": reply, "citations": [by_key[k] for k in used]})
+
+
+def check_llm_answer(reply: str, passages: list[Citation]) -> list[str]:
+    """Why an LLM answer cannot be shown: no or unknown keys, or a number that no cited passage holds."""
+    if CANNOT_ANSWER in reply:
+        return ["språkmodellen vägrade trots stöd i underlaget; sammanställt svar används"]
+    by_key = {p.key: p for p in passages}
+    keys = _KEY.findall(reply)
+    problems = [f"okänd källnyckel [{k}] i modellens svar" for k in keys if k not in by_key]
+    cited = [by_key[k] for k in keys if k in by_key]
+    if not cited:
+        problems.append("modellens svar saknar källhänvisning")
+    allowed = {normalize_number_text(n.raw) for c in cited for _, _, n in find_numbers(c.quote)}
+    for _, _, number in find_numbers(_KEY.sub(" ", reply)):
+        if normalize_number_text(number.raw) not in allowed:
+            problems.append(f"siffran {number.raw} finns inte i någon citerad källa")
+    return problems
+
+
+def contextualize(question: str, history: list[tuple[str, str]]) -> str:
+    """A follow-up that leans on the previous turn ('och 2022?', 'varför då?') gets that question as context."""
+    if not history:
+        return question
+    words = question.split()
+    leaning = len(words) <= 6 or re.match(r"(?i)^(och|men|vad|hur|varför|then|and|what about)\b", question)
+    pronoun = re.search(r"(?i)\b(det|den|dessa|detta|de|samma|it|that|those|they)\b", question)
+    if leaning or pronoun:
+        return f"{history[-1][0]} {question}"
+    return question
