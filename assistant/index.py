@@ -214,13 +214,15 @@ class HybridIndex:
         self.analyzer = Analyzer(settings.ngram_size)
         self.fingerprint = _digest(
             {"index": INDEX_VERSION, "embedder": embedder.name, "chunker": chunker.fingerprint,
-             "cleaner": CLEANER_VERSION}
+             "cleaner": CLEANER_VERSION, "ef_search": settings.hnsw_ef_search}
         )
         self.collection_name = f"{settings.collection_prefix}-{self.fingerprint}"
         self.client = client or chroma_client(chroma_url, data_dir / "chroma")
         self.collection = self.client.get_or_create_collection(
             name=self.collection_name,
-            configuration={"hnsw": {"space": "cosine"}},
+            # A wide search makes the approximate index exact at this size, so rankings do not depend on how
+            # the graph happened to be built (embedded store or server, insertion order, threads).
+            configuration={"hnsw": {"space": "cosine", "ef_search": settings.hnsw_ef_search}},
             metadata={"fingerprint": self.fingerprint, "embedder": embedder.name, "cleaner": CLEANER_VERSION},
             embedding_function=None,  # vectors always come from our embedder; never Chroma's ONNX default
         )
