@@ -114,11 +114,14 @@ def ask(
 
     settings = Settings()
     if not retrieve_only and importlib.util.find_spec("assistant.answer") is not None:
-        from assistant.answer import answer_question  # type: ignore[import-not-found,unused-ignore]
+        from assistant.service import AskRequest, AssistantService, ServiceError
 
-        answer = answer_question(
-            question=question, settings=settings, municipality=municipality, body=body, period=period, k=k
-        )
+        request = AskRequest(question=question, municipality=municipality, body=body, period=period, k=k)
+        try:
+            answer = AssistantService(settings).ask(request)
+        except ServiceError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
         if as_json:
             typer.echo(answer.model_dump_json(indent=1))
         else:
