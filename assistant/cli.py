@@ -153,6 +153,45 @@ def ask(
 
 
 @app.command()
+def draft(
+    municipality: Annotated[str, typer.Option(help="Kommun, t.ex. Lerum.")],
+    body: Annotated[str, typer.Option(help="Nämnd, t.ex. 'stöd- och omsorgsnämnden'.")],
+    period: Annotated[str, typer.Option(help="Uppföljningsperiod, t.ex. 2024.")],
+    indicators: Annotated[
+        list[str] | None, typer.Option("--indicators", help="Bara dessa nyckeltal eller tabeller (kan upprepas).")
+    ] = None,
+    llm: Annotated[str | None, typer.Option(help="none (mallar), openai eller local; standard: draft.llm.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Skriv utkastet till en .md- eller .docx-fil.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv utkastet med granskning som JSON.")] = False,
+) -> None:
+    """Skriv ett utkast till uppföljning där varje tal är kontrollerat mot faktaunderlaget."""
+    from assistant.export import export, findings_lines
+    from assistant.service import AssistantService, ServiceError
+    from assistant.types import DraftRequest
+
+    if llm not in (None, "none", "openai", "local", "fake"):
+        console.print(f"[red]Okänt värde för --llm: {llm} (välj none, openai eller local).[/red]")
+        raise typer.Exit(2)
+    request = DraftRequest(municipality=municipality, body=body, period=period, indicators=indicators or None,
+                           llm=llm)  # type: ignore[arg-type]
+    try:
+        result = AssistantService(Settings()).draft(request)
+    except ServiceError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if out is not None:
+        export(result, out)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=1))
+    else:
+        typer.echo(result.text)
+        typer.echo("\n".join(findings_lines(result)))
+        if out is not None:
+            console.print(f"Utkastet är sparat i {out}.")
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Adress att lyssna på (standard: inställningen app.host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (standard: inställningen app.port).")] = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import Any
 from assistant.ingest import Ingestor, IngestReport, Progress
 from assistant.settings import Settings
 from assistant.store import Registry, RegistryEntry
-from assistant.types import Answer, DocumentMeta
+from assistant.types import Answer, DocumentMeta, Draft, DraftRequest
 
 
 @dataclass
@@ -37,6 +37,7 @@ class AssistantService:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._draft_llms: dict[str, Any] = {}
 
     @cached_property
     def ingestor(self) -> Ingestor:
@@ -78,6 +79,19 @@ class AssistantService:
         from assistant.pipeline import build_answerer
 
         return build_answerer(self.settings)
+
+    def draft(self, request: DraftRequest | Mapping[str, Any]) -> Draft:
+        """A follow-up draft whose every number is checked against the fact set (see assistant.draft)."""
+        from assistant.draft import Drafter, DraftError, draft_llm
+
+        request = request if isinstance(request, DraftRequest) else DraftRequest.model_validate(dict(request))
+        choice = request.llm or self.settings.draft.llm
+        try:
+            if choice not in self._draft_llms:  # a local model loads once per process
+                self._draft_llms[choice] = draft_llm(self.settings, choice)
+            return Drafter(self.settings, self._draft_llms[choice]).draft(request)
+        except DraftError as exc:
+            raise ServiceError(str(exc)) from exc
 
     def health(self) -> dict[str, Any]:
         """What a monitoring probe needs to know."""

@@ -135,3 +135,79 @@ class Answer(_Model):
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list, description="Why an LLM answer was replaced, and similar.")
+
+
+class DraftRequest(_Model):
+    """What to draft: a body's follow-up for a period, optionally only some indicators."""
+
+    municipality: str = Field(description="Municipality; 'Lerum' is enough for 'Lerums kommun'.")
+    body: str = Field(description="The nämnd, any case ('stöd- och omsorgsnämnden').")
+    period: str = Field(description="The follow-up period, e.g. '2024'; selects the plan or report of that period.")
+    indicators: list[str] | None = Field(
+        default=None, description="Indicator or table names (or words); empty means all."
+    )
+    allow_numbers: list[str] = Field(
+        default_factory=list, description="Numbers the drafter allows in the text beyond facts and periods."
+    )
+    llm: Literal["none", "openai", "local", "fake"] | None = Field(
+        default=None, description="Model that writes the text; empty means the draft.llm setting; none means templates."
+    )
+
+
+class Finding(_Model):
+    """A problem in a draft: an unsupported number, a wrong direction word, a missing indicator."""
+
+    kind: Literal["number", "direction", "placeholder", "missing_indicator"]
+    text: str = Field(description="The number, word or indicator as written.")
+    start: int = Field(default=-1, description="Position in the checked text (-1 when the problem has no position).")
+    end: int = -1
+    reason: str = Field(description="Why, in Swedish.")
+    fact_id: str = Field(default="", description="The fact concerned (its id in the fact set), if any.")
+    fact_key: str = Field(default="", description="The fact's short key in the draft, e.g. F12.")
+    section: str = ""
+
+
+class NumberTrace(_Model):
+    """One number in a draft text and where it came from, or why it was rejected."""
+
+    text: str
+    start: int
+    end: int
+    source: Literal["fact", "label", "quote", "period", "allowed", "rejected"]
+    fact_id: str = ""
+    fact_key: str = Field(default="", description="F-key of the fact (or P-key of the quote) whose citation backs it.")
+    reason: str = ""
+
+
+class DraftSection(_Model):
+    """One part of a draft: a table's indicators, or the prioritised directions."""
+
+    title: str
+    group: Literal["indicators", "directions", "economy"]
+    text: str = Field(description="The section's final text (Markdown, no heading).")
+    fact_keys: list[str] = Field(default_factory=list)
+    origin: Literal["template", "llm", "repaired", "fallback"] = "template"
+
+
+class Draft(_Model):
+    """A checked follow-up draft: text, sections, facts used with citations, traced numbers and findings."""
+
+    request: DraftRequest
+    municipality: str
+    body: str
+    period: str
+    title: str
+    text: str = Field(description="The whole draft as Markdown; every position in numbers and findings refers to it.")
+    sections: list[DraftSection] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list, description="Facts the text states, in key order.")
+    fact_keys: dict[str, str] = Field(default_factory=dict, description="Short key (F12) → fact id.")
+    citations: list[Citation] = Field(default_factory=list, description="F-keys: fact evidence; P-keys: quotes.")
+    numbers: list[NumberTrace] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    rejected: list[Finding] = Field(
+        default_factory=list, description="Findings in model text that was repaired or replaced by the template."
+    )
+    missing_indicators: list[str] = Field(default_factory=list)
+    passed: bool = Field(description="True when the final text has no findings.")
+    backend: str = Field(default="mall", description="'mall' for the deterministic templates, else the model's name.")
+    notes: list[str] = Field(default_factory=list)
