@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.evidence import Unit, UnitScorer, split_units
+from assistant.evidence import Unit, UnitScorer, extend_list, introduces_list, split_units
 from assistant.factstore import FactStore, period_matches
 from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
@@ -35,10 +35,15 @@ _TREND = re.compile(
     re.IGNORECASE,
 )
 _KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(prognos\w*|forecast\w*)\b"),
-            ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b")]
+            ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
+            ("avvikelse", r"\b(avvik\w*|avvikelse\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
+            ("bokslut", r"\b(bokslut\w*)\b")]
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
+_NUMBER_WORD = re.compile(
+    r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
+    r"halva|hälften|dubbelt)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -109,13 +114,17 @@ class Answerer:
         known = {c.meta.municipality for c in chunks} | set(self._municipalities())
         analysis = analyze(question, known, filters)
         start = time.perf_counter()
-        answer = None
         if analysis.unknown_place:
-            answer = self._refuse(request.question, chunks, f"Inga dokument från {analysis.unknown_place} finns i underlaget.")
-        elif analysis.numeric and self.settings.use_facts:
-            answer = self._from_facts(request, question, analysis, chunks, result.filters)
-        if answer is None:
-            answer = self._from_passages(request, question, analysis, chunks)
+            note = f"Inga dokument från {analysis.unknown_place} finns i underlaget."
+            answer = self._refuse(request.question, chunks, note)
+        else:
+            facts = None
+            if (analysis.numeric or analysis.years) and self.settings.use_facts:
+                facts = self._from_facts(request, question, analysis, chunks, result.filters)
+            if facts is not None and facts.refused:
+                answer = facts  # the indicator is there, the asked period is not: say so, do not guess
+            else:
+                answer = self._from_passages(request, question, analysis, chunks, already=facts)
         timings["compose"] = (time.perf_counter() - start) * 1000
         if self.llm is not None and not answer.refused:
             start = time.perf_counter()
@@ -136,47 +145,67 @@ class Answerer:
         self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict
     ) -> Answer | None:
         """A numeric question answered from the reviewed fact set, if retrieval agrees on where the row is."""
-        municipality = applied.get("municipality") or None
-        body = applied.get("body") or None
-        scored = self.facts.search_scored(question, municipality=municipality, body=body, limit=200,
-                                          ignore_unknown=True)
-        visible = {c.chunk.document for c in chunks}
-        scored = [(f, cov) for f, cov in scored if f.document in visible and cov >= self.settings.fact_min_coverage]
-        if not scored:
+        rows = self._fact_rows(question, chunks, applied)
+        if not rows:
             return None
-        top_cov = scored[0][1]
-        candidates = [f for f, cov in scored if cov >= top_cov - 1e-9]
-        # Retrieval must agree: the fact's row lies inside one of the top passages.
-        top = chunks[: self.settings.fact_agreement_k]
-        agreeing = [f for f in candidates if any(c.chunk.document == f.document and c.chunk.start <= f.start
-                                                 and f.end <= c.chunk.end + 1 for c in top)]
-        if not agreeing:
-            return None
-        best = agreeing[0]
-        row = [f for f in candidates if (f.document, f.table, f.indicator) == (best.document, best.table, best.indicator)]
+        row = rows[0]
+        best = row[0]
         chosen = row
         if analysis.years:
-            chosen = [f for f in row if any(period_matches(f.period, y) for y in analysis.years)]
+            years = analysis.years
+            if analysis.trend and len(years) >= 2:  # "2021–2023": every year between
+                years = [str(y) for y in range(int(min(years)), int(max(years)) + 1)]
+            chosen = [f for f in row if any(period_matches(f.period, y) for y in years)]
             wanted_kinds = [k for k in analysis.kinds if any(f.kind == k for f in row)]
-            if wanted_kinds:
-                chosen = [f for f in chosen if f.kind in wanted_kinds]
+            if wanted_kinds:  # the outcome is always wanted beside a target or forecast
+                chosen = [f for f in chosen if f.kind in {*wanted_kinds, "utfall"}]
             elif any(f.kind == "utfall" for f in chosen) and not analysis.trend:
                 chosen = [f for f in chosen if f.kind in ("utfall", "mål")]  # not differences or forecasts
             if not chosen or all(f.status != "ok" for f in chosen):
-                note = self._missing_note(best, chosen, analysis)
-                return self._refuse(request.question, chunks, note)
+                return self._refuse(request.question, chunks, self._missing_note(best, chosen, row, analysis))
+            outcomes = [f for f in chosen if f.kind == "utfall"]
+            implicit = not {"mål", "prognos", "budget", "avvikelse", "differens"} & set(analysis.kinds)
+            if implicit and any(f.kind == "utfall" for f in row) and (
+                not outcomes or all(f.status != "ok" for f in outcomes)
+            ):  # the outcome is what was asked for, and it is missing: a target or forecast is no answer
+                return self._refuse(request.question, chunks, self._missing_note(best, outcomes, row, analysis))
         elif analysis.kinds:
-            narrowed = [f for f in row if f.kind in analysis.kinds]
-            chosen = narrowed or row
+            chosen = [f for f in row if f.kind in analysis.kinds] or row
         return self._fact_answer(request.question, best, chosen, analysis)
 
-    def _missing_note(self, best: Fact, chosen: list[Fact], analysis: Analysis) -> str:
+    def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
+        """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
+        scored = self.facts.search_scored(
+            fact_query(question), municipality=applied.get("municipality") or None,
+            body=applied.get("body") or None, limit=400, ignore_unknown=True,
+        )
+        top = chunks[: self.settings.fact_agreement_k]
+        groups: dict[tuple[str, str, str], list[Fact]] = {}
+        coverage: dict[tuple[str, str, str], float] = {}
+        for fact, cov in scored:
+            if cov < self.settings.fact_min_coverage:
+                continue
+            key = (fact.document, fact.table, fact.indicator)
+            groups.setdefault(key, []).append(fact)
+            coverage[key] = max(coverage.get(key, 0.0), cov)
+
+        def agrees(facts: list[Fact]) -> bool:
+            return any(c.chunk.document == f.document and c.chunk.start <= f.start and f.end <= c.chunk.end + 1
+                       for f in facts for c in top)
+
+        ranked = sorted(
+            (key for key in groups if agrees(groups[key])),
+            key=lambda key: (-coverage[key], -indicator_precision(question, key[2]), key),
+        )
+        return [groups[key] for key in ranked]
+
+    @staticmethod
+    def _missing_note(best: Fact, chosen: list[Fact], row: list[Fact], analysis: Analysis) -> str:
         asked = ", ".join(analysis.years)
         if chosen:
             values = "; ".join(f"{f.kind} {f.period}: {f.value}" for f in chosen)
             return f"{best.indicator}: ingen siffra för {asked} ({values})."
-        periods = ", ".join(sorted({f"{f.kind} {f.period}" for f in self.facts.search(best.indicator)
-                                    if f.indicator == best.indicator and f.document == best.document}))
+        periods = ", ".join(sorted({f"{f.kind} {f.period}" for f in row}))
         return f"{best.indicator} redovisas inte för {asked}; underlaget har {periods}."
 
     def _fact_answer(self, question: str, best: Fact, facts: list[Fact], analysis: Analysis) -> Answer:
@@ -213,50 +242,92 @@ class Answerer:
 
     # --- passages -----------------------------------------------------------------------------------------
     def _from_passages(
-        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk]
+        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk],
+        already: Answer | None = None,
     ) -> Answer:
-        """Pick the best supporting sentences or table rows of the top passages, or refuse."""
+        """Cover the question's terms with the fewest sentences, rows or list items of the top passages."""
         top = chunks[: max(request.k, self.settings.candidates)]
-        units: list[tuple[Unit, ScoredChunk, int]] = []
-        for rank, chunk in enumerate(top):
-            for unit in split_units(chunk.chunk.text, chunk.chunk.start):
-                units.append((unit, chunk, rank))
-        if not units:
-            return self._refuse(request.question, chunks, "")
         self.scorer.refresh(self.retriever.index.lexical.records)
         expansions = expand_english(question, self.retriever.glossary) if is_english(question) else []
         terms = self.scorer.terms(question, expansions)
-        scored = []
-        for unit, chunk, rank in units:
-            coverage = self.scorer.coverage(terms, unit.text, chunk.chunk.header)
-            bonus = self._bonus(unit.text, analysis)
-            scored.append((coverage * (1 + bonus) / (1 + 0.05 * rank), coverage, unit, chunk))
-        scored.sort(key=lambda s: -s[0])
-        best_score, best_cov, best_unit, best_chunk = scored[0]
-        if best_cov < self.settings.min_coverage:
-            return self._refuse(request.question, chunks, "")
-        picked = [(best_unit, best_chunk)]
-        for score, cov, unit, chunk in scored[1:]:
-            if len(picked) >= self.settings.max_units:
+        total = sum(terms.values())
+        if not total:
+            return already or self._refuse(request.question, chunks, "")
+        candidates = []
+        for rank, chunk in enumerate(top):
+            units = split_units(chunk.chunk.text, chunk.chunk.start)
+            for i, unit in enumerate(units):
+                if introduces_list(unit) and i + 1 < len(units):
+                    unit = extend_list(units, i)
+                found = self.scorer.matched(terms, unit.text, chunk.chunk.header)
+                candidates.append((unit, chunk, rank, found, self._bonus(unit.text, analysis)))
+        if already is None:
+            # The first sentence must itself answer the kind of question: a number for "hur många", and the year
+            # asked about (in the sentence, its table header, or as the document's period).
+            eligible = [c for c in candidates if self._answers_kind(c[0], c[1], analysis)]
+            if not eligible:
+                refusal = self._refuse(request.question, chunks, "")
+                refusal.notes.append("inget stycke med efterfrågat tal eller år")
+                return refusal
+            candidates = eligible + [c for c in candidates if c not in eligible]
+        covered: dict[str, float] = {}
+        for citation in already.citations if already else []:
+            for term, value in self.scorer.matched(terms, citation.quote, "").items():
+                covered[term] = max(covered.get(term, 0.0), value)
+        picked: list[tuple[Unit, ScoredChunk]] = []
+        limit = self.settings.max_units if already is None else self.settings.max_units - 1
+        while len(picked) < limit and candidates:
+            def gain(c: tuple) -> float:
+                return sum(terms[t] * max(0.0, v - covered.get(t, 0.0)) for t, v in c[3].items()) / total
+
+            pool = [c for c in candidates if self._answers_kind(c[0], c[1], analysis)] if not picked and \
+                already is None else candidates
+            best = max(pool, key=lambda c: gain(c) * (1 + c[4]) / (1 + 0.05 * c[2]))
+            own = sum(terms[t] * v for t, v in best[3].items()) / total
+            first = not picked and already is None
+            if first and own < self.settings.min_coverage:
+                refusal = self._refuse(request.question, chunks, "")
+                refusal.notes.append(f"bästa stöd {own:.2f} < {self.settings.min_coverage:.2f}")
+                return refusal
+            if first:
+                support = own
+            if not first and (gain(best) < self.settings.min_gain or own < self.settings.min_coverage / 2):
                 break
-            if cov >= self.settings.min_coverage and score >= best_score * self.settings.second_unit_ratio and \
-                    all(abs(unit.start - u.start) > 0 for u, _ in picked):
-                picked.append((unit, chunk))
+            picked.append((best[0], best[1]))
+            for term, value in best[3].items():
+                covered[term] = max(covered.get(term, 0.0), value)
+            candidates = [c for c in candidates if not _overlaps(c[0], best[0])]
+        if already is not None and not picked:
+            return already
+        offset = len(already.citations) if already else 0
         picked.sort(key=lambda p: (p[1].chunk.document, p[0].start))
-        citations, sentences = [], []
-        for i, (unit, chunk) in enumerate(picked, start=1):
+        citations, sentences, sources = [], [], []
+        for i, (unit, chunk) in enumerate(picked, start=offset + 1):
             key = f"K{i}"
             citations.append(Citation(key=key, document=chunk.chunk.document, title=chunk.meta.title,
                                       section=chunk.chunk.section, start=unit.start, end=unit.end,
                                       page=chunk.chunk.page, quote=unit.text))
             sentences.append(f"{' '.join(unit.text.split())} [{key}]")
-        sources = []
-        for _, chunk in picked:
             label = f"{chunk.meta.title} ({chunk.meta.municipality})" if chunk.meta.municipality else chunk.meta.title
             if label not in sources:
                 sources.append(label)
         text = f"Enligt {' och '.join(sources)}: " + " ".join(sentences)
-        return Answer(question=request.question, answer=text, refused=False, citations=citations)
+        if already is None:
+            notes = [f"stöd {support:.2f}"]
+        if already is not None:
+            return already.model_copy(update={"answer": f"{already.answer}\n\n{text}",
+                                              "citations": [*already.citations, *citations]})
+        return Answer(question=request.question, answer=text, refused=False, citations=citations, notes=notes)
+
+    @staticmethod
+    def _answers_kind(unit: Unit, chunk: ScoredChunk, analysis: Analysis) -> bool:
+        """Whether a sentence can answer this kind of question (a count needs a number, a year must match)."""
+        if analysis.numeric and not (find_numbers(unit.text) or _NUMBER_WORD.search(unit.text)):
+            return False
+        if analysis.numeric and analysis.years:
+            where = f"{unit.text} {chunk.chunk.header} {chunk.meta.period}"
+            return any(year in where for year in analysis.years)
+        return True
 
     def _bonus(self, text: str, analysis: Analysis) -> float:
         bonus = 0.0
@@ -296,6 +367,10 @@ class Answerer:
         return composed.model_copy(update={"answer": reply, "citations": [by_key[k] for k in used]})
 
 
+def _overlaps(a: Unit, b: Unit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
 def check_llm_answer(reply: str, passages: list[Citation]) -> list[str]:
     """Why an LLM answer cannot be shown: no or unknown keys, or a number that no cited passage holds."""
     if CANNOT_ANSWER in reply:
@@ -311,6 +386,32 @@ def check_llm_answer(reply: str, passages: list[Citation]) -> list[str]:
         if normalize_number_text(number.raw) not in allowed:
             problems.append(f"siffran {number.raw} finns inte i någon citerad källa")
     return problems
+
+
+_FACT_NOISE = re.compile(
+    r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
+    r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
+    r"|what|was|the|in|of|how|did|is)\b"
+    # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
+    r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
+    re.IGNORECASE,
+)
+
+
+def fact_query(question: str) -> str:
+    """The indicator words of a question: 'hur många' means antal; years and question words go."""
+    text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", question)
+    return " ".join(_FACT_NOISE.sub(" ", text).split())
+
+
+def indicator_precision(question: str, indicator: str) -> float:
+    """Share of the indicator's words the question mentions (compounds count): breaks ties between rows."""
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", indicator.lower())]
+    asked = re.findall(r"[^\W\d_]{3,}", fact_query(question).lower())
+    if not words:
+        return 0.0
+    hit = sum(1 for w in words if any(w[:5] in a or a[:5] in w for a in asked))
+    return hit / len(words)
 
 
 def contextualize(question: str, history: list[tuple[str, str]]) -> str:

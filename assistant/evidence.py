@@ -13,6 +13,11 @@ from assistant.query import ENGLISH_STOPWORDS, Analyzer, is_english
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"(–-])")
 _MIN_UNIT = 12
 HEADER_WEIGHT = 0.6
+# Question words that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset("""varifrån vart när varför hur vilken vilket vilka vad vem vems gav ger får fick kommer
+ska skall kan kunde finns fanns visade visar redovisas redovisade redovisar anges anger angavs står stod gäller gällde
+hade har blev uppgick uppgår enligt nämner nämns beskrivs beskriver framgår framgick innebär innebar ingår ingick
+stor stort stora många mycket lång långa hög höga""".split())
 PARTIAL_WEIGHT = 0.7
 
 
@@ -25,17 +30,35 @@ class Unit:
     text: str
 
 
+_OPEN_END = re.compile(r"(,|\b(och|eller|samt|i|på|av|för|med|till|om|att|som|en|ett|den|det|de|vid|från|under))$")
+
+
+def _continues(line: str, following: str) -> bool:
+    """A PDF line break inside a sentence: the line is unfinished and the next one carries on."""
+    if not following or "\t" in line or "\t" in following or line.endswith((".", "!", "?", ":")):
+        return False
+    return following[0].islower() or following[0].isdigit() or bool(_OPEN_END.search(line))
+
+
 def split_units(text: str, offset: int) -> list[Unit]:
-    """Lines, and sentences inside long lines; spans are absolute (offset = the passage's start)."""
+    """Sentences, table rows and list items; spans are absolute (offset = the passage's start)."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    merged: list[tuple[int, int]] = []
+    for start, end in lines:
+        if merged and _continues(text[merged[-1][0]:merged[-1][1]].rstrip(), text[start:end].lstrip()) \
+                and text[merged[-1][1]:start].count("\n") == 1:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
     units: list[Unit] = []
-    for line in re.finditer(r"[^\n]+", text):
-        pieces = [(line.start(), line.end())]
-        if len(line.group(0)) > 200 and "\t" not in line.group(0):
-            pieces, cursor = [], line.start()
-            for m in _SENTENCE_END.finditer(text, line.start(), line.end()):
+    for line_start, line_end in merged:
+        pieces = [(line_start, line_end)]
+        if line_end - line_start > 200 and "\t" not in text[line_start:line_end]:
+            pieces, cursor = [], line_start
+            for m in _SENTENCE_END.finditer(text, line_start, line_end):
                 pieces.append((cursor, m.start()))
                 cursor = m.end()
-            pieces.append((cursor, line.end()))
+            pieces.append((cursor, line_end))
         for start, end in pieces:
             raw = text[start:end]
             stripped = raw.strip()
@@ -44,6 +67,27 @@ def split_units(text: str, offset: int) -> list[Unit]:
             lead = len(raw) - len(raw.lstrip())
             units.append(Unit(offset + start + lead, offset + start + lead + len(stripped), stripped))
     return units
+
+
+def extend_list(units: list[Unit], index: int, max_chars: int = 700) -> Unit:
+    """A unit that introduces a list ('… följande verksamheter:') or is a heading, with the items after it."""
+    head = units[index]
+    end, text = head.end, head.text
+    for unit in units[index + 1 :]:
+        if unit.end - head.start > max_chars:
+            break
+        end = unit.end
+        text = f"{text}\n{unit.text}"
+        if unit.text.endswith("."):
+            break
+    return Unit(head.start, end, text)
+
+
+def introduces_list(unit: Unit) -> bool:
+    """Ends with a colon, or is a short heading-like line without a full stop."""
+    stripped = unit.text.rstrip()
+    return stripped.endswith(":") or (len(stripped) < 70 and not stripped.endswith((".", "!", "?")) and
+                                      not re.search(r"\d", stripped))
 
 
 class UnitScorer:
@@ -75,7 +119,8 @@ class UnitScorer:
         text = question
         if english:
             text = " ".join(w for w in re.findall(r"\w+", question) if w.lower() not in ENGLISH_STOPWORDS)
-        stems = self.analyzer.stems(" ".join([text, *(expansions or [])]))
+        words = [w for w in re.findall(r"\w+", text) if w.lower() not in QUESTION_WORDS]
+        stems = self.analyzer.stems(" ".join([*words, *(expansions or [])]))
         weights: dict[str, float] = {}
         for stem in stems:
             if english and self._docs and self._df.get(stem, 0) == 0:
@@ -83,19 +128,24 @@ class UnitScorer:
             weights[stem] = self.idf(stem)
         return weights
 
+    def matched(self, terms: dict[str, float], unit: str, header: str) -> dict[str, float]:
+        """For each question term, how well the unit (or, for less, its passage header) contains it (0..1)."""
+        unit_stems = set(self.analyzer.stems(unit))
+        unit_words = set(self.analyzer.words(unit))
+        header_stems = set(self.analyzer.stems(header))
+        found: dict[str, float] = {}
+        for stem in terms:
+            if stem in unit_stems:
+                found[stem] = 1.0
+            elif len(stem) >= 5 and any(stem in w or (len(w) >= 5 and w.startswith(stem)) for w in unit_words):
+                found[stem] = PARTIAL_WEIGHT  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaron"
+            elif stem in header_stems:
+                found[stem] = HEADER_WEIGHT
+        return found
+
     def coverage(self, terms: dict[str, float], unit: str, header: str) -> float:
         """How much of the question's weight the unit covers (header matches count for less)."""
         if not terms:
             return 0.0
-        unit_stems = set(self.analyzer.stems(unit))
-        unit_words = set(self.analyzer.words(unit))
-        header_stems = set(self.analyzer.stems(header))
-        got = 0.0
-        for stem, weight in terms.items():
-            if stem in unit_stems:
-                got += weight
-            elif len(stem) >= 5 and any(stem in w or (len(w) >= 5 and w.startswith(stem)) for w in unit_words):
-                got += PARTIAL_WEIGHT * weight  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaron"
-            elif stem in header_stems:
-                got += HEADER_WEIGHT * weight
-        return got / sum(terms.values())
+        found = self.matched(terms, unit, header)
+        return sum(terms[t] * found[t] for t in found) / sum(terms.values())

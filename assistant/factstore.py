@@ -124,6 +124,8 @@ class FactStore:
                 best = max(best, 0.8)  # "hemtjänst" finds "hemtjänsten"
             elif len(stem) >= 5 and stem in t_word:
                 best = max(best, 0.6)  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaro"
+            elif len(t_stem) >= 5 and t_stem in word:
+                best = max(best, 0.5)  # the other way: "bruttokostnad" asked, "brutto kostnad" in the table
         return best
 
     def _filters(self, f: Fact, municipality: str | None, body: str | None, period: str | None,
@@ -167,7 +169,7 @@ class FactStore:
             if not self._filters(fact, municipality, body, period, kind):
                 continue
             scores = [col[i] for col in per_word]
-            if words and not all(scores) and len(words) <= 2:
+            if words and not all(scores) and len(words) <= 2 and not ignore_unknown:
                 continue
             coverage = sum(w for w, x in zip(weights, scores, strict=True) if x) / sum(weights) if words else 1.0
             if coverage < 0.5:

@@ -115,8 +115,8 @@ class AnswerSettings(_Section):
         0.55, ge=0, le=1, description="Refuse when the best sentence covers less of the question's weighted terms."
     )
     max_units: int = Field(3, gt=0, description="Most sentences or rows quoted in one composed answer.")
-    second_unit_ratio: float = Field(
-        0.85, ge=0, le=1, description="Further sentences must score at least this share of the best one."
+    min_gain: float = Field(
+        0.2, ge=0, le=1, description="A further sentence must cover at least this share of the question anew."
     )
     number_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences with numbers on numeric questions.")
     year_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences naming a year the question asks about.")
