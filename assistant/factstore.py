@@ -124,7 +124,7 @@ class FactStore:
                 best = max(best, 0.8)  # "hemtjänst" finds "hemtjänsten"
             elif len(stem) >= 5 and stem in t_word:
                 best = max(best, 0.6)  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaro"
-            elif len(t_stem) >= 5 and t_stem in word:
+            elif len(t_stem) >= 5 and word.startswith(t_stem) and _compound_of(word, terms):
                 best = max(best, 0.5)  # the other way: "bruttokostnad" asked, "brutto kostnad" in the table
         return best
 
@@ -206,6 +206,15 @@ class FactStore:
         change = format_number(abs(diff), decimals) + unit
         text = f"{name} {direction} från {a.value} ({a.period}) till {b.value} ({b.period}), med {change}."
         return Comparison(diff, direction, text)
+
+
+def _compound_of(word: str, terms: list[tuple[str, str]]) -> bool:
+    """Whether a word is two of the indicator's words written together ("brutto" + "kostnad")."""
+    for cut in range(4, len(word) - 3):
+        head, tail = word[:cut], word[cut:]
+        if any(w.startswith(head) for w, _ in terms) and any(w.startswith(tail) for w, _ in terms):
+            return True
+    return False
 
 
 def _decimals(value: str) -> int:
