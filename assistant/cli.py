@@ -232,3 +232,45 @@ def users_add(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     console.print(f"Användaren {user.name} ({', '.join(user.roles)}) är sparad i {path}.")
+
+
+@app.command(name="eval")
+def eval_command(
+    dataset: Annotated[Path, typer.Option(help="Frågor i JSONL (evals/qa.jsonl-formatet).")] = Path("evals/qa.jsonl"),
+    drafts: Annotated[Path | None, typer.Option(help="Utkastbeställningar i JSONL.")] = None,
+    out: Annotated[Path, typer.Option(help="Mapp för metrics.json, report.md och plot.png.")] = Path("eval-out"),
+    k: Annotated[int, typer.Option(help="Antal passager som räknas i återvinning@k.")] = 5,
+    llm: Annotated[str | None, typer.Option(help="none, openai, local (standard: inställningarna).")] = None,
+    baseline: Annotated[str | None, typer.Option(help="llamaindex-default: kör också baslinjen.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Bara de första N frågorna.")] = None,
+) -> None:
+    """Kör utvärderingen av faktatrohet och skriv rapporten."""
+    from assistant.evalrun import run_eval
+
+    settings = Settings()
+    if llm:
+        settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"backend": llm})})
+    if baseline not in (None, "llamaindex-default"):
+        console.print(f"[red]Okänd baslinje '{baseline}'; välj llamaindex-default.[/red]")
+        raise typer.Exit(2)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as bar:
+        task = bar.add_task("Frågor", total=None)
+        run = run_eval(settings, dataset, out, k=k, drafts=drafts, baseline=baseline, limit=limit,
+                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    qa = run["qa"]
+    table = Table(title=f"Utvärdering ({qa['items']} frågor)")
+    from assistant.report import headline_keys
+
+    keys = headline_keys(qa)
+    table.add_column("Pipeline")
+    for _, label in keys:
+        table.add_column(label)
+    rows = [("assistant", qa)] + ([(run["baseline"]["name"], run["baseline"]["qa"])] if run.get("baseline") else [])
+    for name, metrics in rows:
+        table.add_row(name, *[("–" if metrics.get(key) is None else f"{metrics[key]:.3f}") for key, _ in keys])
+    console.print(table)
+    if run.get("drafts"):
+        d = run["drafts"]
+        console.print(f"Utkast: sifferprecision {d['draft_number_precision']}, täckning {d['draft_coverage']}")
+    console.print(f"Rapport: {out / 'report.md'}")
