@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
+from llama_index.core.schema import BaseNode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -257,7 +258,7 @@ class HybridIndex:
         if self._chroma_ids(document.id) != new_ids:
             self.vector_store.delete(document.id)
             if chunks:
-                nodes = [to_node(c, document) for c in chunks]
+                nodes: list[BaseNode] = [to_node(c, document) for c in chunks]
                 vectors = self.embedder.embed([n.get_content() for n in nodes])
                 for node, vector in zip(nodes, vectors, strict=True):
                     node.embedding = vector.tolist()

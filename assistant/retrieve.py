@@ -219,7 +219,7 @@ class Retriever:
             if record is None:
                 continue
             chunk = Chunk.model_validate({f: record[f] for f in Chunk.model_fields})
-            meta = metas.get(chunk.document_id) or DocumentMeta()
+            meta = metas.get(chunk.document_id) or DocumentMeta.model_validate({})
             if any(c.chunk.document_id == chunk.document_id and c.chunk.start < chunk.end and chunk.start < c.chunk.end
                    for c in candidates):
                 continue
