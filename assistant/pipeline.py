@@ -19,7 +19,8 @@ def build_embedder(settings: Settings) -> Embedder:
     """The configured embedder behind the on-disk embedding cache (the model loads on first use)."""
     from assistant.embed import build_embedder as make
 
-    return make(settings.embedding, settings.data_dir / "cache" / "embeddings.sqlite")
+    cache = settings.embedding.cache_path or settings.data_dir / "cache" / "embeddings.sqlite"
+    return make(settings.embedding, cache)
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, sync: bool = True) -> HybridIndex:

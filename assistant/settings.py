@@ -51,6 +51,9 @@ class EmbeddingSettings(_Section):
         1, ge=0, description="Torch CPU threads; 1 keeps one question's latency low and steady, 0 = torch default."
     )
     cache: bool = Field(True, description="Cache embeddings on disk by content hash (no re-embedding).")
+    cache_path: Path | None = Field(
+        None, description="Embedding cache file; empty means <data_dir>/cache/embeddings.sqlite (may be shared)."
+    )
     kind: Literal["sentence-transformers", "hash"] = Field(
         "sentence-transformers", description="sentence-transformers (real model) or hash (deterministic, for tests)."
     )

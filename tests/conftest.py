@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,11 @@ CORPUS = REPO / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 configure_offline_env()
+# One embedding cache for the whole session: every test that ingests the corpus into its own data directory
+# after the first reads the vectors instead of re-embedding (the cache is keyed by model and text).
+if "ASSISTANT_EMBEDDING__CACHE_PATH" not in os.environ:
+    _session_cache = Path(tempfile.mkdtemp(prefix="assistant-test-cache-")) / "embeddings.sqlite"
+    os.environ["ASSISTANT_EMBEDDING__CACHE_PATH"] = str(_session_cache)
 
 
 def _is_local(address: object) -> bool:
