@@ -109,6 +109,9 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
 
                 if self.threads > 0:
                     # Process-wide: on a small CPU, one thread answers one question fastest and most steadily.

@@ -93,9 +93,11 @@ class LexicalIndex:
             state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
             if state.get("stamp") == self._stamp() and state.get("ids") and (self.folder / "words").is_dir():
                 self.ids = list(state["ids"])
-                self.words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True)
+                self.words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True, show_progress=False)
                 ngram_dir = self.folder / "ngrams"
-                self.ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True) if ngram_dir.is_dir() else None
+                self.ngrams = None
+                if ngram_dir.is_dir():
+                    self.ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True, show_progress=False)
                 self._index_rows()
                 self._state_mtime = self.state_path.stat().st_mtime_ns
             else:
