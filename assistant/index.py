@@ -68,6 +68,7 @@ class LexicalIndex:
         self.words: Any = None
         self.ngrams: Any = None
         self._state_mtime: int | None = None
+        self.generation = 0  # bumped whenever the chunk table changes, so readers know to refresh
         self._lock = threading.RLock()
         self.load()
 
@@ -123,6 +124,7 @@ class LexicalIndex:
         return _digest([self.k1, self.b, self.analyzer.ngram_size, sorted(self.records)])
 
     def _index_rows(self) -> None:
+        self.generation += 1
         self.doc_keys = sorted(self.by_document)
         position = {d: i for i, d in enumerate(self.doc_keys)}
         self.doc_of_row = np.array([position[self.records[i]["document_id"]] for i in self.ids], dtype=np.int64)

@@ -94,9 +94,9 @@ class Retriever:
 
     def _documents(self) -> dict[str, DocumentMeta]:
         self.index.lexical.reload_if_changed()
-        if self._metas_for != id(self.index.lexical.by_document) or not self._metas:
+        if self._metas_for != self.index.lexical.generation:
             self._metas = self.index.documents_meta()
-            self._metas_for = id(self.index.lexical.by_document)
+            self._metas_for = self.index.lexical.generation
         return self._metas
 
     def allowed_documents(

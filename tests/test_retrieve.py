@@ -150,6 +150,15 @@ def test_dense_results_fill_in_when_no_word_matches(retriever: Retriever) -> Non
     assert retriever.retrieve("qwxz", k=3)
 
 
+def test_an_empty_index_returns_nothing_and_sees_documents_another_writer_adds(tmp_path: Path) -> None:
+    retriever = Retriever(make_index(tmp_path), HashEmbedder(), RetrievalSettings())
+    assert retriever.retrieve("sjukfrånvaro") == []
+    writer = make_index(tmp_path)  # e.g. an ingestion run in another process
+    writer.add(documents()[2])
+    top = retriever.retrieve("sjukfrånvaro", k=1)
+    assert top and top[0].meta.municipality == "Alingsås kommun"
+
+
 def _ingest_fixture_corpus(tmp_path: Path, settings: Settings) -> None:
     folder = tmp_path / "fixtures"
     folder.mkdir()
