@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
@@ -21,7 +21,16 @@ from assistant.ingest import FileOutcome
 from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import Settings
 from assistant.types import Answer, DocumentKind, DocumentMeta
-from assistant.web import NotFoundError, TooLargeError, document_record, remove_upload, resolve_filters, store_upload
+from assistant.web import (
+    NotFoundError,
+    TooLargeError,
+    document_record,
+    draft_available,
+    remove_upload,
+    resolve_filters,
+    run_draft,
+    store_upload,
+)
 
 log = logging.getLogger(__name__)
 API_TITLE = "Planassistenten – JSON-API"
@@ -121,12 +130,15 @@ def validation_message(exc: RequestValidationError) -> str:
     for error in exc.errors():
         if error.get("type") == "json_invalid":
             return "Ogiltig begäran: kroppen är inte giltig JSON."
-        loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+        loc_parts = list(error.get("loc", ()))
+        if loc_parts and loc_parts[0] in ("body", "query", "path", "header", "cookie"):
+            loc_parts = loc_parts[1:]  # where the field was sent, not its name
+        loc = ".".join(str(p) for p in loc_parts)
         parts.append(f"{loc or 'begäran'} {_VALIDATION_SV.get(error.get('type', ''), error.get('msg', 'är ogiltigt'))}")
     return "Ogiltig begäran: " + "; ".join(parts) + "."
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
@@ -168,15 +180,15 @@ def api_user(users: UserStore | None) -> Callable[[Request], User]:
     return dependency
 
 
-def create_app(service: AssistantService, *, ui: bool = True, warm_up: bool = True) -> FastAPI:
+def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = True) -> FastAPI:
     """The JSON API under /api, OpenAPI at /docs, and (with ui) the Gradio app mounted at /."""
     settings = service.settings
     users = UserStore(settings.app.users_file) if settings.app.users_file else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if warm_up:  # build the answering pipeline in the background: the server is up at once
-            threading.Thread(target=_warm, args=(service,), daemon=True, name="warm-up").start()
+        if prepare:  # one at a time, before the first request: the index stores are not safe to open concurrently
+            await run_in_threadpool(_prepare, service)
         yield
 
     app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
@@ -213,12 +225,15 @@ def create_app(service: AssistantService, *, ui: bool = True, warm_up: bool = Tr
 
     @app.post("/api/draft", responses=ERRORS, tags=["utkast"])
     def draft(body: DraftBody, user: User = current_user) -> dict[str, Any]:
-        """A draft whose every figure is checked against the fact set, with its findings."""
-        resolve_filters(service, body.municipality, body.body)
-        run = getattr(service, "draft", None)
-        if run is None:
+        """A draft whose every figure is checked against the fact set: text, facts, citations, findings, passed."""
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body)
+        if getattr(service, "draft", None) is None and not draft_available():
             raise HTTPException(501, "Utkast är inte tillgängligt ännu i den här versionen.")
-        result = run(body.model_dump())
+        from assistant.types import DraftRequest
+
+        request = DraftRequest(municipality=municipality or body.municipality, body=nämnd or body.body,
+                               period=body.period, indicators=body.indicators, llm=None)
+        result: Any = run_draft(service, request)
         return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
 
     @app.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])
@@ -245,7 +260,7 @@ def create_app(service: AssistantService, *, ui: bool = True, warm_up: bool = Tr
             stored.append(target)
             metadata[target.name] = DocumentMeta(
                 title=title if len(files) == 1 else "", municipality=municipality, body=body, kind=kind,
-                period=period,
+                period=period, access="public",
             )
         report = service.ingest(stored, metadata=metadata)
         return IngestOut(ok=report.ok, outcomes=[_outcome(o) for o in report.outcomes])
@@ -272,8 +287,6 @@ def create_app(service: AssistantService, *, ui: bool = True, warm_up: bool = Tr
         from assistant.app import build_app, page_options
 
         async def gradio_auth(name: str, password: str) -> bool:
-            from starlette.concurrency import run_in_threadpool
-
             assert users is not None
             return await run_in_threadpool(lambda: users.authenticate(name, password) is not None)
 
@@ -291,12 +304,13 @@ def _outcome(outcome: FileOutcome) -> OutcomeOut:
     return OutcomeOut(**vars(outcome))
 
 
-def _warm(service: AssistantService) -> None:
-    """Build the answering pipeline before the first question (errors only logged: the index may be empty)."""
-    try:
-        _ = service.answerer
-    except Exception:  # noqa: BLE001 - a warm-up must never take the server down
-        log.warning("Svarskedjan kunde inte förberedas vid start; den byggs vid första frågan.", exc_info=True)
+def _prepare(service: AssistantService) -> None:
+    """Open the index and build the answering pipeline (seconds: nothing is re-embedded); errors are only logged."""
+    for part in ("ingestor", "answerer"):
+        try:
+            getattr(service, part)
+        except Exception:  # noqa: BLE001 - an empty or broken index must not keep the app from starting
+            log.warning("Kunde inte förbereda %s vid start; det byggs vid första användning.", part, exc_info=True)
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:

@@ -28,7 +28,11 @@ CSS = """
 .passage-text { white-space: pre-wrap; font-size: 0.92em; line-height: 1.45; margin-top: 10px;
   border-left: 3px solid var(--border-color-primary); padding-left: 10px; max-height: 70vh; overflow-y: auto; }
 mark.cited { background: #ffe27a; color: #111; padding: 1px 0; border-radius: 2px; }
-.figure { border-bottom: 2px dotted var(--color-accent); cursor: help; }
+.draft-preview { line-height: 1.5; }
+.figure { border-bottom: 2px dotted var(--color-accent); cursor: pointer; white-space: nowrap; }
+.figure sup { color: var(--color-accent); font-size: 0.7em; margin-left: 1px; }
+.figure:hover, .figure:focus { background: var(--color-accent-soft); }
+.placeholder { background: #fff3c4; color: #5a4500; border-radius: 3px; padding: 0 2px; }
 .unavailable { padding: 12px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
 """
 

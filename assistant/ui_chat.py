@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.types import Answer, Citation
 from assistant.web import cited_span, filter_choices, find_document, save_feedback
 
+log = logging.getLogger(__name__)
 ALL = ""
 CONTEXT_CHARS = 600
 HISTORY_TURNS = 3
@@ -110,7 +112,7 @@ def chips_html(turn: Turn | None, number: int | None = None) -> str:
             f"{''.join(chips)}</div>")
 
 
-def passage_html(service: AssistantService, citation: Citation, number: int) -> str:
+def passage_html(service: AssistantService, citation: Citation, number: int | str) -> str:
     """The source panel: document facts and the cited passage highlighted in its surrounding text."""
     document = find_document(service, citation.document)
     meta = document.meta if document else None
@@ -192,7 +194,7 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         send = gr.Button("Fråga", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Nytt samtal", scale=1, elem_id="new-chat")
 
-    def load_filters() -> tuple[Any, Any, Any]:
+    def load_filters() -> tuple[Any, ...]:
         choices = filter_choices(service)
         return tuple(
             gr.Dropdown(choices=[("Alla", ALL)] + [(c, c) for c in choices[key]])
@@ -217,6 +219,11 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
             answer = service.ask(ask)
         except ServiceError as exc:
             yield _messages(history, text, f"⚠️ {exc}"), history, len(history) - 1, chips_html(None, -1), ""
+            return
+        except Exception:  # an unexpected failure must end the turn with a message, not leave it spinning
+            log.exception("Frågan kunde inte besvaras")
+            message = "⚠️ Ett internt fel inträffade; frågan kunde inte besvaras. Försök igen."
+            yield _messages(history, text, message), history, len(history) - 1, chips_html(None, -1), ""
             return
         turn = Turn(text.strip(), answer, filters)
         final = render_turn(turn)

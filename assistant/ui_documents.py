@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
-from assistant.ingest import IngestReport
+from assistant.ingest import IngestReport, Status
 from assistant.service import AssistantService, ServiceError
-from assistant.types import DocumentMeta
+from assistant.types import DocumentKind, DocumentMeta
 from assistant.ui_chat import Refresher, UserOf
 from assistant.web import KIND_LABELS, UPLOAD_TYPES, remove_upload, status_text, store_upload
 
-OUTCOME_SV = {
+OUTCOME_SV: dict[Status, str] = {
     "ingested": "inläst",
     "updated": "uppdaterad",
     "unchanged": "oförändrad",
@@ -21,7 +21,7 @@ OUTCOME_SV = {
     "failed": "misslyckades",
 }
 DOC_HEADERS = ["Titel", "Fil", "Kommun", "Nämnd", "Typ", "Period", "Status", "Tillagd", "Id"]
-DOC_WIDTHS = ["18%", "18%", "10%", "11%", "8%", "6%", "11%", "7%", "11%"]
+DOC_WIDTHS: list[str | int] = ["18%", "18%", "10%", "11%", "8%", "6%", "11%", "7%", "11%"]
 REPORT_HEADERS = ["Fil", "Resultat", "Detaljer"]
 
 
@@ -108,7 +108,8 @@ def build_documents_tab(service: AssistantService, user_of: UserOf) -> Refresher
             stored.append(target)
             meta[target.name] = DocumentMeta(
                 title=titel.strip() if titel.strip() and len(paths) == 1 else "",
-                municipality=kommun.strip(), body=namnd.strip(), kind=typ or "other", period=per.strip(),
+                municipality=kommun.strip(), body=namnd.strip(), kind=cast(DocumentKind, typ or "other"),
+                period=per.strip(), access="public",
             )
 
         def tick(stage: str, done: int, total: int) -> None:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from assistant.evalset import find_quote
 from assistant.ingest import safe_filename
 from assistant.service import AssistantService, ServiceError
 from assistant.store import RegistryEntry
 from assistant.types import Citation, SourceDocument
+
+if TYPE_CHECKING:
+    from assistant.types import Draft, DraftRequest
 
 UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
 KIND_LABELS = {"plan": "Verksamhetsplan", "report": "Rapport", "meeting_papers": "Handlingar", "other": "Annat"}
@@ -163,3 +167,23 @@ def remove_upload(service: AssistantService, name: str) -> None:
     path = upload_dir(service) / safe_filename(name)
     if path.is_file():
         path.unlink()
+
+
+def draft_available() -> bool:
+    """True when the drafting and export modules are installed."""
+    return all(importlib.util.find_spec(m) is not None for m in ("assistant.draft", "assistant.export"))
+
+
+def run_draft(service: AssistantService, request: DraftRequest) -> Draft:
+    """Draft through the service when it offers drafting, else through assistant.draft; ServiceError on failure."""
+    runner: Callable[[DraftRequest], Draft] | None = getattr(service, "draft", None)
+    if runner is None:
+        from assistant.draft import build_draft
+
+        runner = lambda r: build_draft(r, service.settings)  # noqa: E731
+    try:
+        return runner(request)
+    except ServiceError:
+        raise
+    except ValueError as exc:  # DraftError: an unknown body or period, a missing fact set
+        raise ServiceError(str(exc)) from exc
