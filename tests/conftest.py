@@ -59,3 +59,14 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.delenv("ASSISTANT_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
     return Settings(corpus_dir=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for a data directory holding the ingested corpus (real embedder, Chroma, BM25), built once."""
+    from assistant.service import AssistantService
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("corpus-data"), corpus_dir=CORPUS)
+    report = AssistantService(settings).ingest([CORPUS])
+    assert report.ok, report.outcomes
+    return settings
