@@ -12,7 +12,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.evidence import Unit, UnitScorer, extend_list, introduces_list, split_units
+from assistant.compose import (
+    compose,
+    counted_noun,
+    has_answer_number,
+    number_near,
+    passage_candidates,
+    select,
+)
+from assistant.evidence import Unit, UnitScorer
 from assistant.factstore import FactStore, period_matches
 from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
@@ -24,8 +32,9 @@ from assistant.settings import AnswerSettings
 from assistant.types import Answer, Citation, Fact, SourceDocument
 
 _NUMERIC = re.compile(
-    r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)|vad (var|blev|är)"
-    r"|andel|antal|belopp|placering\w*|plats|rank\w*|budget\w*|utfall\w*|prognos\w*|resultat\w*|index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
+    r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)"
+    r"|vad (var|blev|är)|andel|antal|belopp|placering\w*|plats|rank\w*|budget\w*|utfall\w*|prognos\w*|resultat\w*"
+    r"|index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,
 )
@@ -41,9 +50,6 @@ _KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(progn
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
-_NUMBER_WORD = re.compile(
-    r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
-    r"halva|hälften|dubbelt)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Analysis:
 
     numeric: bool
     trend: bool
+    counted: str | None
     years: list[str]
     kinds: list[str]
     filters: Filters
@@ -67,12 +74,14 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
         if match.group(1) and shown.endswith("s") and not shown.endswith(("ås", "ös", "is", "us")):
             shown = shown[:-1]  # genitive: "Trollhättans kommun"
         name = shown.lower()
-        if name and not any(name.startswith(k) or k.startswith(name) for k in known):
-            if match.group(1) or shown in _SWEDISH_PLACES:
-                unknown = shown
+        if name and not any(name.startswith(k) or k.startswith(name) for k in known) and (
+            match.group(1) or shown in _SWEDISH_PLACES
+        ):
+            unknown = shown
     return Analysis(
         numeric=bool(_NUMERIC.search(question)),
         trend=bool(_TREND.search(question)),
+        counted=counted_noun(question),
         years=_YEAR.findall(question),
         kinds=[kind for kind, pattern in _KIND_OF if re.search(pattern, question, re.IGNORECASE)],
         filters=filters,
@@ -219,7 +228,8 @@ class Answerer:
             first, last = numeric[0], numeric[-1]
             comparison = self.facts.compare(first, last)
             if comparison.direction:
-                text += f" Värdet {comparison.direction} från {first.value} ({first.period}) till {last.value} ({last.period})."
+                text += (f" Värdet {comparison.direction} från {first.value} ({first.period}) "
+                         f"till {last.value} ({last.period}).")
         return Answer(question=question, answer=text, refused=False, citations=citations, facts=facts)
 
     def _fact_citations(self, facts: list[Fact]) -> list[Citation]:
@@ -243,86 +253,55 @@ class Answerer:
     # --- passages -----------------------------------------------------------------------------------------
     def _from_passages(
         self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk],
-        already: Answer | None = None,
+        already: Answer | None = None, balanced: list[str] | None = None,
     ) -> Answer:
         """Cover the question's terms with the fewest sentences, rows or list items of the top passages."""
         top = chunks[: max(request.k, self.settings.candidates)]
         self.scorer.refresh(self.retriever.index.lexical.records)
         expansions = expand_english(question, self.retriever.glossary) if is_english(question) else []
-        terms = self.scorer.terms(question, expansions)
-        total = sum(terms.values())
-        if not total:
-            return already or self._refuse(request.question, chunks, "")
-        candidates = []
-        for rank, chunk in enumerate(top):
-            units = split_units(chunk.chunk.text, chunk.chunk.start)
-            for i, unit in enumerate(units):
-                if introduces_list(unit) and i + 1 < len(units):
-                    unit = extend_list(units, i)
-                found = self.scorer.matched(terms, unit.text, chunk.chunk.header)
-                candidates.append((unit, chunk, rank, found, self._bonus(unit.text, analysis)))
-        if already is None:
-            # The first sentence must itself answer the kind of question: a number for "hur många", and the year
-            # asked about (in the sentence, its table header, or as the document's period).
-            eligible = [c for c in candidates if self._answers_kind(c[0], c[1], analysis)]
-            if not eligible:
-                refusal = self._refuse(request.question, chunks, "")
-                refusal.notes.append("inget stycke med efterfrågat tal eller år")
-                return refusal
-            candidates = eligible + [c for c in candidates if c not in eligible]
+        terms = self.scorer.terms(question, expansions, self._municipalities())
+        if not sum(terms.values()):
+            return already or self._refuse(request.question, chunks, "frågan saknar ord som finns i underlaget")
+        candidates = passage_candidates(top, self.documents, self.scorer, terms,
+                                        lambda text: self._bonus(text, analysis))
         covered: dict[str, float] = {}
         for citation in already.citations if already else []:
             for term, value in self.scorer.matched(terms, citation.quote, "").items():
                 covered[term] = max(covered.get(term, 0.0), value)
-        picked: list[tuple[Unit, ScoredChunk]] = []
-        limit = self.settings.max_units if already is None else self.settings.max_units - 1
-        while len(picked) < limit and candidates:
-            def gain(c: tuple) -> float:
-                return sum(terms[t] * max(0.0, v - covered.get(t, 0.0)) for t, v in c[3].items()) / total
-
-            pool = [c for c in candidates if self._answers_kind(c[0], c[1], analysis)] if not picked and \
-                already is None else candidates
-            best = max(pool, key=lambda c: gain(c) * (1 + c[4]) / (1 + 0.05 * c[2]))
-            own = sum(terms[t] * v for t, v in best[3].items()) / total
-            first = not picked and already is None
-            if first and own < self.settings.min_coverage:
-                refusal = self._refuse(request.question, chunks, "")
-                refusal.notes.append(f"bästa stöd {own:.2f} < {self.settings.min_coverage:.2f}")
-                return refusal
-            if first:
-                support = own
-            if not first and (gain(best) < self.settings.min_gain or own < self.settings.min_coverage / 2):
-                break
-            picked.append((best[0], best[1]))
-            for term, value in best[3].items():
-                covered[term] = max(covered.get(term, 0.0), value)
-            candidates = [c for c in candidates if not _overlaps(c[0], best[0])]
-        if already is not None and not picked:
-            return already
-        offset = len(already.citations) if already else 0
-        picked.sort(key=lambda p: (p[1].chunk.document, p[0].start))
-        citations, sentences, sources = [], [], []
-        for i, (unit, chunk) in enumerate(picked, start=offset + 1):
-            key = f"K{i}"
-            citations.append(Citation(key=key, document=chunk.chunk.document, title=chunk.meta.title,
-                                      section=chunk.chunk.section, start=unit.start, end=unit.end,
-                                      page=chunk.chunk.page, quote=unit.text))
-            sentences.append(f"{' '.join(unit.text.split())} [{key}]")
-            label = f"{chunk.meta.title} ({chunk.meta.municipality})" if chunk.meta.municipality else chunk.meta.title
-            if label not in sources:
-                sources.append(label)
-        text = f"Enligt {' och '.join(sources)}: " + " ".join(sentences)
-        if already is None:
-            notes = [f"stöd {support:.2f}"]
         if already is not None:
+            picked, _, _ = select(candidates, terms, self.settings, lambda c: True, covered,
+                                  limit=self.settings.max_units - 1)
+            picked = [c for c in picked if c.own(terms, sum(terms.values())) >= self.settings.min_coverage]
+            if not picked:
+                return already
+            text, citations = compose(picked, offset=len(already.citations))
             return already.model_copy(update={"answer": f"{already.answer}\n\n{text}",
                                               "citations": [*already.citations, *citations]})
-        return Answer(question=request.question, answer=text, refused=False, citations=citations, notes=notes)
+        if not any(self._answers_kind(c.unit, c.chunk, analysis) for c in candidates):
+            return self._refuse(request.question, chunks, self._kind_note(analysis))
+        picked, first, union = select(candidates, terms, self.settings,
+                                      lambda c: self._answers_kind(c.unit, c.chunk, analysis))
+        if first < self.settings.min_first_coverage or union < self.settings.min_coverage:
+            note = (f"det bästa stycket täcker {first:.0%} av frågan och alla valda tillsammans {union:.0%} "
+                    f"(krav {self.settings.min_coverage:.0%})")
+            return self._refuse(request.question, chunks, note)
+        text, citations = compose(picked)
+        return Answer(question=request.question, answer=text, refused=False, citations=citations,
+                      notes=[f"stöd {union:.2f}"])
+
+    @staticmethod
+    def _kind_note(analysis: Analysis) -> str:
+        """Why no passage can answer: the asked number or year is not there."""
+        if analysis.numeric and analysis.years:
+            return f"inget stycke med en siffra för {', '.join(analysis.years)}"
+        return "inget stycke med en siffra som svarar på frågan" if analysis.numeric else ""
 
     @staticmethod
     def _answers_kind(unit: Unit, chunk: ScoredChunk, analysis: Analysis) -> bool:
         """Whether a sentence can answer this kind of question (a count needs a number, a year must match)."""
-        if analysis.numeric and not (find_numbers(unit.text) or _NUMBER_WORD.search(unit.text)):
+        if analysis.numeric and not has_answer_number(unit.text):
+            return False
+        if analysis.counted and not number_near(unit.text, analysis.counted):
             return False
         if analysis.numeric and analysis.years:
             where = f"{unit.text} {chunk.chunk.header} {chunk.meta.period}"
@@ -349,7 +328,8 @@ class Answerer:
         assert self.llm is not None
         passages = [c.citation(f"K{i}") for i, c in enumerate(chunks, start=1)]
         for extra in composed.citations:  # the composed answer's exact spans are passages too
-            if not any(p.document == extra.document and p.start <= extra.start and extra.end <= p.end for p in passages):
+            if not any(p.document == extra.document and p.start <= extra.start <= extra.end <= p.end
+                       for p in passages):
                 passages.append(extra.model_copy(update={"key": f"K{len(passages) + 1}"}))
         block = "\n\n".join(f"[{p.key}] ({p.title}, {p.section})\n\"\"\"\n{p.quote}\n\"\"\"" for p in passages)
         prompt = load_prompt("answer").render(question=composed.question, passages=block,
@@ -365,10 +345,6 @@ class Answerer:
         by_key = {p.key: p for p in passages}
         used = list(dict.fromkeys(_KEY.findall(reply)))
         return composed.model_copy(update={"answer": reply, "citations": [by_key[k] for k in used]})
-
-
-def _overlaps(a: Unit, b: Unit) -> bool:
-    return a.start < b.end and b.start < a.end
 
 
 def check_llm_answer(reply: str, passages: list[Citation]) -> list[str]:

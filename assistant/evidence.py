@@ -14,11 +14,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"(–-])")
 _MIN_UNIT = 12
 HEADER_WEIGHT = 0.6
 # Question words that say what kind of answer is wanted, not what it is about.
-QUESTION_WORDS = frozenset("""varifrån vart när varför hur vilken vilket vilka vad vem vems gav ger får fick kommer
+QUESTION_WORDS = frozenset(re.findall(r"\w+", """varifrån vart när varför hur vilken vilket vilka vad vem vems gav ger
+får fick kommer
 ska skall kan kunde finns fanns visade visar redovisas redovisade redovisar anges anger angavs står stod gäller gällde
 hade har blev uppgick uppgår enligt nämner nämns beskrivs beskriver framgår framgick innebär innebar ingår ingick
-stor stort stora många mycket lång långa hög höga""".split())
+stor stort stora många mycket lång långa hög höga"""))
 PARTIAL_WEIGHT = 0.7
+# Who reports (municipality, nämnd, förvaltning) is settled by the retriever's filters and the passage header;
+# such words count for little, so that coverage measures whether the unit answers what is asked.
+CONTEXT_WEIGHT = 0.25
+_ORGANISATION = re.compile(r"^(kommun|stad|region)$|(nämnd|förvalt|styrelse)$")
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,14 @@ class UnitScorer:
         """Smoothed inverse document frequency; unseen stems weigh most."""
         return math.log(1 + (self._docs + 1) / (self._df.get(stem, 0) + 0.5))
 
-    def terms(self, question: str, expansions: list[str] | None = None) -> dict[str, float]:
-        """Question stems with weights. In English questions only words the corpus knows count."""
+    def terms(
+        self, question: str, expansions: list[str] | None = None, places: set[str] | None = None
+    ) -> dict[str, float]:
+        """Question stems with weights; municipality and organisation words weigh little (see CONTEXT_WEIGHT).
+
+        In English questions only words the corpus knows count.
+        """
+        context = set(self.analyzer.stems(" ".join(places or [])))
         english = is_english(question)
         text = question
         if english:
@@ -126,6 +137,8 @@ class UnitScorer:
             if english and self._docs and self._df.get(stem, 0) == 0:
                 continue
             weights[stem] = self.idf(stem)
+            if stem in context or _ORGANISATION.search(stem):
+                weights[stem] *= CONTEXT_WEIGHT
         return weights
 
     def matched(self, terms: dict[str, float], unit: str, header: str) -> dict[str, float]:

@@ -115,7 +115,10 @@ class AnswerSettings(_Section):
     use_facts: bool = Field(True, description="Answer numeric questions from the reviewed fact set first.")
     candidates: int = Field(8, gt=0, description="Passages searched for supporting sentences and table rows.")
     min_coverage: float = Field(
-        0.55, ge=0, le=1, description="Refuse when the best sentence covers less of the question's weighted terms."
+        0.45, ge=0, le=1, description="Refuse when the best sentence covers less of the question's weighted terms."
+    )
+    min_first_coverage: float = Field(
+        0.35, ge=0, le=1, description="Refuse when the best single sentence covers less of the question than this."
     )
     max_units: int = Field(3, gt=0, description="Most sentences or rows quoted in one composed answer.")
     min_gain: float = Field(

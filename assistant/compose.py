@@ -1,0 +1,162 @@
+"""Composed answers from passages: whole sentences, rows and lists of the documents, chosen by set cover."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.evidence import Unit, UnitScorer, extend_list, introduces_list, split_units
+from assistant.numbers import find_numbers
+from assistant.retrieve import ScoredChunk
+from assistant.settings import AnswerSettings
+from assistant.types import Citation, SourceDocument
+
+NUMBER_WORD = re.compile(
+    r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
+    r"halva|hälften|dubbelt)\b", re.IGNORECASE)
+_YEARLIKE = re.compile(r"^(19|20)\d\d$")
+_TAIL_CHARS = 900  # text after a passage read so that a cut sentence or an introduced list is whole
+
+
+@dataclass
+class Candidate:
+    """A unit of a retrieved passage with the question terms it covers."""
+
+    unit: Unit
+    chunk: ScoredChunk
+    rank: int
+    found: dict[str, float]
+    bonus: float = 0.0
+    group: str = field(default="")
+
+    def own(self, terms: dict[str, float], total: float) -> float:
+        """Weighted share of the question this unit covers alone."""
+        return sum(terms[t] * v for t, v in self.found.items()) / total
+
+
+def has_answer_number(text: str) -> bool:
+    """A number that can answer 'hur många/hur mycket': not a bare year, or a number word."""
+    for _, _, number in find_numbers(text):
+        if number.unit == "datum" or not _YEARLIKE.match(number.raw.strip()):
+            return True
+    return bool(NUMBER_WORD.search(text))
+
+
+_COUNT = re.compile(r"(?i)\bhur många\s+([^\W\d_]{3,})")
+_NOT_NOUN = frozenset(re.findall(r"\w+", "ska skall har hade var är blev finns fanns fick får kan kunde kommer gick"))
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a 'hur många …' question counts ('hur många fallolyckor' → 'fallolyckor'), if any."""
+    match = _COUNT.search(question)
+    if not match or match.group(1).lower() in _NOT_NOUN:
+        return None
+    return match.group(1).lower()
+
+
+def number_near(text: str, noun: str, window: int = 5) -> bool:
+    """Whether a count stands within a few words of the counted noun ('385 fallolyckor', 'Arbetsskador 146')."""
+    prefix = noun[: max(3, len(noun) - 3) if len(noun) > 7 else len(noun) - 1 if len(noun) > 4 else len(noun)]
+    tokens = text.lower().split()
+    nouns = [i for i, t in enumerate(tokens) if prefix in t]
+    counts = [i for i, t in enumerate(tokens) if has_answer_number(t)]
+    return any(abs(i - j) <= window for i in nouns for j in counts)
+
+
+def document_units(text: str, start: int, end: int) -> list[Unit]:
+    """Units of a document around a passage: sentences the passage cuts are read whole, lists to their end."""
+    begin = text.rfind("\n", 0, start) + 1
+    before = text.rfind("\n", 0, max(begin - 1, 0)) + 1  # one line more, so a continued line is merged
+    stop = text.find("\n", min(len(text), end + _TAIL_CHARS))
+    stop = len(text) if stop < 0 else stop
+    units = split_units(text[before:stop], before)
+    return units
+
+
+def passage_candidates(
+    chunks: list[ScoredChunk], document: Callable[[str], SourceDocument | None], scorer: UnitScorer,
+    terms: dict[str, float], bonus: Callable[[str], float], group: Callable[[ScoredChunk], str] = lambda c: "",
+) -> list[Candidate]:
+    """Every unit that overlaps a passage (lists extended), deduplicated, scored against the question terms."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Candidate] = []
+    for rank, chunk in enumerate(chunks):
+        c = chunk.chunk
+        doc = document(c.document)
+        if doc is not None and doc.text[c.start:c.end] == c.text:
+            units = document_units(doc.text, c.start, c.end)
+        else:
+            units = split_units(c.text, c.start)
+        for i, unit in enumerate(units):
+            if unit.end <= c.start or unit.start >= c.end:
+                continue
+            if introduces_list(unit) and i + 1 < len(units):
+                unit = extend_list(units, i)
+            key = (c.document, unit.start, unit.end)
+            if key in seen:
+                continue
+            seen.add(key)
+            found = scorer.matched(terms, unit.text, c.header)
+            out.append(Candidate(unit, chunk, rank, found, bonus(unit.text), group(chunk)))
+    return out
+
+
+def select(
+    candidates: list[Candidate], terms: dict[str, float], settings: AnswerSettings,
+    first_ok: Callable[[Candidate], bool], covered: dict[str, float] | None = None, limit: int | None = None,
+) -> tuple[list[Candidate], float, float]:
+    """Greedy set cover: the best first unit, then units that add enough new coverage.
+
+    Returns the picked units, the first unit's own coverage and the coverage of all picked units together.
+    """
+    total = sum(terms.values())
+    covered = dict(covered or {})
+    picked: list[Candidate] = []
+    first_own = 0.0
+    pool = [c for c in candidates if first_ok(c)]
+    limit = settings.max_units if limit is None else limit
+
+    def gain(c: Candidate) -> float:
+        return sum(terms[t] * max(0.0, v - covered.get(t, 0.0)) for t, v in c.found.items()) / total
+
+    while len(picked) < limit and pool:
+        best = max(pool, key=lambda c: gain(c) * (1 + c.bonus) / (1 + 0.05 * c.rank))
+        own = best.own(terms, total)
+        if not picked:
+            first_own = own
+        elif gain(best) < settings.min_gain or own < settings.min_coverage / 2:
+            break
+        picked.append(best)
+        for term, value in best.found.items():
+            covered[term] = max(covered.get(term, 0.0), value)
+        rest = candidates if len(picked) == 1 else pool
+        pool = [c for c in rest if not any(_overlaps(c.unit, p.unit) for p in picked)]
+    union = sum(terms[t] * v for t, v in covered.items()) / total if total else 0.0
+    return picked, first_own, union
+
+
+def _overlaps(a: Unit, b: Unit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def compose(picked: list[Candidate], offset: int = 0) -> tuple[str, list[Citation]]:
+    """Quote the picked units in document order, each with its key; one short lead naming the sources."""
+    ordered = sorted(picked, key=lambda p: (p.chunk.chunk.document, p.unit.start))
+    citations: list[Citation] = []
+    by_source: dict[str, list[str]] = {}
+    for i, cand in enumerate(ordered, start=offset + 1):
+        chunk, unit = cand.chunk, cand.unit
+        key = f"K{i}"
+        citations.append(Citation(key=key, document=chunk.chunk.document, title=chunk.meta.title,
+                                  section=chunk.chunk.section, start=unit.start, end=unit.end,
+                                  page=chunk.chunk.page, quote=unit.text))
+        label = f"{chunk.meta.title} ({chunk.meta.municipality})" if chunk.meta.municipality else chunk.meta.title
+        by_source.setdefault(label, []).append(f"{_flat(unit.text)} [{key}]")
+    parts = [f"Enligt {label}: " + " ".join(quotes) for label, quotes in by_source.items()]
+    return "\n\n".join(parts), citations
+
+
+def _flat(text: str) -> str:
+    """A quoted unit on one line, whitespace collapsed."""
+    return " ".join(text.split())
