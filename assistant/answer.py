@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose import (
+    Candidate,
     compose,
     counted_noun,
     has_answer_number,
     number_near,
     passage_candidates,
     select,
+    without_instructions,
 )
 from assistant.evidence import Unit, UnitScorer
 from assistant.factstore import FactStore, period_matches
@@ -124,7 +126,7 @@ class Answerer:
         analysis = analyze(question, known, filters)
         start = time.perf_counter()
         if analysis.unknown_place:
-            note = f"Inga dokument från {analysis.unknown_place} finns i underlaget."
+            note = f"det finns inga dokument från {analysis.unknown_place} i underlaget"
             answer = self._refuse(request.question, chunks, note)
         else:
             facts = None
@@ -133,7 +135,8 @@ class Answerer:
             if facts is not None and facts.refused:
                 answer = facts  # the indicator is there, the asked period is not: say so, do not guess
             else:
-                answer = self._from_passages(request, question, analysis, chunks, already=facts)
+                answer = self._from_passages(request, question, analysis, chunks, already=facts,
+                                             balanced=result.filters.get("balanced"))
         timings["compose"] = (time.perf_counter() - start) * 1000
         if self.llm is not None and not answer.refused:
             start = time.perf_counter()
@@ -213,9 +216,9 @@ class Answerer:
         asked = ", ".join(analysis.years)
         if chosen:
             values = "; ".join(f"{f.kind} {f.period}: {f.value}" for f in chosen)
-            return f"{best.indicator}: ingen siffra för {asked} ({values})."
+            return f"dokumentet anger ingen siffra för {asked} för {best.indicator} ({values})"
         periods = ", ".join(sorted({f"{f.kind} {f.period}" for f in row}))
-        return f"{best.indicator} redovisas inte för {asked}; underlaget har {periods}."
+        return f"{best.indicator} redovisas inte för {asked}; dokumentet har {periods}"
 
     def _fact_answer(self, question: str, best: Fact, facts: list[Fact], analysis: Analysis) -> Answer:
         facts = sorted(facts, key=lambda f: (f.period, f.kind))
@@ -261,15 +264,23 @@ class Answerer:
         expansions = expand_english(question, self.retriever.glossary) if is_english(question) else []
         terms = self.scorer.terms(question, expansions, self._municipalities())
         if not sum(terms.values()):
-            return already or self._refuse(request.question, chunks, "frågan saknar ord som finns i underlaget")
+            return already or self._refuse(request.question, chunks, "frågans ord förekommer inte i dokumenten")
         candidates = passage_candidates(top, self.documents, self.scorer, terms,
                                         lambda text: self._bonus(text, analysis))
+        several = len(balanced or []) >= 2
+
+        def follows(cand: Candidate, picked: list[Candidate]) -> bool:
+            """A further unit stays in the first unit's document (unless two municipalities are asked about)
+            and, for a numeric question, brings a number of its own."""
+            if not several and picked and cand.chunk.chunk.document != picked[0].chunk.chunk.document:
+                return False
+            return not analysis.numeric or has_answer_number(cand.unit.text)
         covered: dict[str, float] = {}
         for citation in already.citations if already else []:
             for term, value in self.scorer.matched(terms, citation.quote, "").items():
                 covered[term] = max(covered.get(term, 0.0), value)
         if already is not None:
-            picked, _, _ = select(candidates, terms, self.settings, lambda c: True, covered,
+            picked, _, _ = select(candidates, terms, self.settings, lambda c: True, follows, covered,
                                   limit=self.settings.max_units - 1)
             picked = [c for c in picked if c.own(terms, sum(terms.values())) >= self.settings.min_coverage]
             if not picked:
@@ -280,11 +291,12 @@ class Answerer:
         if not any(self._answers_kind(c.unit, c.chunk, analysis) for c in candidates):
             return self._refuse(request.question, chunks, self._kind_note(analysis))
         picked, first, union = select(candidates, terms, self.settings,
-                                      lambda c: self._answers_kind(c.unit, c.chunk, analysis))
+                                      lambda c: self._answers_kind(c.unit, c.chunk, analysis), follows)
         if first < self.settings.min_first_coverage or union < self.settings.min_coverage:
-            note = (f"det bästa stycket täcker {first:.0%} av frågan och alla valda tillsammans {union:.0%} "
-                    f"(krav {self.settings.min_coverage:.0%})")
-            return self._refuse(request.question, chunks, note)
+            detail = (f"bästa stycke täcker {first:.0%} av frågans ord, valda stycken tillsammans {union:.0%} "
+                      f"(krav {self.settings.min_first_coverage:.0%} och {self.settings.min_coverage:.0%})")
+            return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det "
+                                "som frågan gäller", detail)
         text, citations = compose(picked)
         return Answer(question=request.question, answer=text, refused=False, citations=citations,
                       notes=[f"stöd {union:.2f}"])
@@ -293,8 +305,8 @@ class Answerer:
     def _kind_note(analysis: Analysis) -> str:
         """Why no passage can answer: the asked number or year is not there."""
         if analysis.numeric and analysis.years:
-            return f"inget stycke med en siffra för {', '.join(analysis.years)}"
-        return "inget stycke med en siffra som svarar på frågan" if analysis.numeric else ""
+            return f"dokumenten redovisar ingen sådan siffra för {' och '.join(analysis.years)}"
+        return "dokumenten redovisar ingen siffra som svarar på frågan" if analysis.numeric else ""
 
     @staticmethod
     def _answers_kind(unit: Unit, chunk: ScoredChunk, analysis: Analysis) -> bool:
@@ -316,11 +328,14 @@ class Answerer:
             bonus += self.settings.year_bonus
         return bonus
 
-    def _refuse(self, question: str, chunks: list[ScoredChunk], note: str) -> Answer:
+    def _refuse(self, question: str, chunks: list[ScoredChunk], reason: str, detail: str = "") -> Answer:
+        """A refusal that says why (shown to the user) and keeps the closest passages as related reading."""
         related = [c.citation(f"R{i}") for i, c in enumerate(chunks[:3], start=1)]
-        text = CANNOT_ANSWER + (f" {note}" if note else "")
+        text = CANNOT_ANSWER + (f" {reason[0].upper()}{reason[1:]}" if reason else "")
+        if reason and not text.endswith("."):
+            text += "."
         return Answer(question=question, answer=text, refused=True, related=related,
-                      notes=[note] if note else [])
+                      notes=[n for n in (f"vägrat: {reason}" if reason else "vägrat", detail) if n])
 
     # --- LLM ----------------------------------------------------------------------------------------------
     def _polish(self, composed: Answer, chunks: list[ScoredChunk]) -> Answer:
@@ -331,7 +346,8 @@ class Answerer:
             if not any(p.document == extra.document and p.start <= extra.start <= extra.end <= p.end
                        for p in passages):
                 passages.append(extra.model_copy(update={"key": f"K{len(passages) + 1}"}))
-        block = "\n\n".join(f"[{p.key}] ({p.title}, {p.section})\n\"\"\"\n{p.quote}\n\"\"\"" for p in passages)
+        shown = [p.model_copy(update={"quote": without_instructions(p.quote)}) for p in passages]
+        block = "\n\n".join(f"[{p.key}] ({p.title}, {p.section})\n\"\"\"\n{p.quote}\n\"\"\"" for p in shown)
         prompt = load_prompt("answer").render(question=composed.question, passages=block,
                                               cannot_answer=CANNOT_ANSWER)
         system = load_prompt("answer_system").render(cannot_answer=CANNOT_ANSWER)
@@ -339,7 +355,7 @@ class Answerer:
             reply = self.llm.complete(prompt, system=system).strip()
         except LLMError as exc:
             return composed.model_copy(update={"notes": [*composed.notes, f"språkmodellen svarade inte: {exc}"]})
-        problems = check_llm_answer(reply, passages)
+        problems = check_llm_answer(reply, shown)
         if problems:
             return composed.model_copy(update={"notes": [*composed.notes, *problems]})
         by_key = {p.key: p for p in passages}

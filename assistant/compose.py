@@ -16,6 +16,11 @@ NUMBER_WORD = re.compile(
     r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
     r"halva|hälften|dubbelt)\b", re.IGNORECASE)
 _YEARLIKE = re.compile(r"^(19|20)\d\d$")
+# Text in a document that speaks to a language model ("Ignorera tidigare instruktioner …") is never evidence.
+INSTRUCTION = re.compile(
+    r"(?i)\b(ignorera|bortse från|strunta i|glöm)\b[^.\n]{0,60}\b(instruktion\w*|regler\w*|anvisning\w*|prompt\w*)"
+    r"|\b(ignore|disregard|forget)\b[^.\n]{0,60}\b(instructions?|rules|prompts?)\b"
+    r"|\b(systemprompt\w*|system prompt|du är en (ai|språkmodell)|you are (an ai|a language model))")
 _TAIL_CHARS = 900  # text after a passage read so that a cut sentence or an introduced list is whole
 
 
@@ -64,6 +69,15 @@ def number_near(text: str, noun: str, window: int = 5) -> bool:
     return any(abs(i - j) <= window for i in nouns for j in counts)
 
 
+def without_instructions(text: str) -> str:
+    """The text with every sentence that addresses a language model replaced by a marker."""
+    sentences = re.split(r"(?<=[.!?])\s+|\n", text)
+    dropped = [s for s in sentences if INSTRUCTION.search(s)]
+    for sentence in dropped:
+        text = text.replace(sentence, "[instruktion i dokumentet borttagen]")
+    return text
+
+
 def document_units(text: str, start: int, end: int) -> list[Unit]:
     """Units of a document around a passage: sentences the passage cuts are read whole, lists to their end."""
     begin = text.rfind("\n", 0, start) + 1
@@ -94,7 +108,7 @@ def passage_candidates(
             if introduces_list(unit) and i + 1 < len(units):
                 unit = extend_list(units, i)
             key = (c.document, unit.start, unit.end)
-            if key in seen:
+            if key in seen or INSTRUCTION.search(unit.text):
                 continue
             seen.add(key)
             found = scorer.matched(terms, unit.text, c.header)
@@ -104,7 +118,8 @@ def passage_candidates(
 
 def select(
     candidates: list[Candidate], terms: dict[str, float], settings: AnswerSettings,
-    first_ok: Callable[[Candidate], bool], covered: dict[str, float] | None = None, limit: int | None = None,
+    first_ok: Callable[[Candidate], bool], follows: Callable[[Candidate, list[Candidate]], bool],
+    covered: dict[str, float] | None = None, limit: int | None = None,
 ) -> tuple[list[Candidate], float, float]:
     """Greedy set cover: the best first unit, then units that add enough new coverage.
 
@@ -131,7 +146,7 @@ def select(
         for term, value in best.found.items():
             covered[term] = max(covered.get(term, 0.0), value)
         rest = candidates if len(picked) == 1 else pool
-        pool = [c for c in rest if not any(_overlaps(c.unit, p.unit) for p in picked)]
+        pool = [c for c in rest if not any(_overlaps(c.unit, p.unit) for p in picked) and follows(c, picked)]
     union = sum(terms[t] * v for t, v in covered.items()) / total if total else 0.0
     return picked, first_own, union
 
