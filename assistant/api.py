@@ -24,6 +24,7 @@ from assistant.types import Answer, DocumentKind, DocumentMeta
 from assistant.web import (
     NotFoundError,
     TooLargeError,
+    audit_login,
     document_record,
     draft_available,
     remove_upload,
@@ -158,7 +159,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def api_user(users: UserStore | None) -> Callable[[Request], User]:
+def api_user(service: AssistantService, users: UserStore | None) -> Callable[[Request], User]:
     """A dependency: HTTP Basic credentials checked against the users file; anonymous when login is off."""
 
     def dependency(request: Request) -> User:
@@ -171,7 +172,9 @@ def api_user(users: UserStore | None) -> Callable[[Request], User]:
                 name, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
                 user = users.authenticate(name, password)
             except (binascii.Error, UnicodeDecodeError):
-                user = None
+                name, user = "?", None
+            if user is None:  # failed attempts only: a successful Basic login comes with every request
+                audit_login(service, name, False, "api")
         if user is None:
             raise HTTPException(401, "Inloggning krävs: ange användare och lösenord (HTTP Basic).",
                                 headers={"WWW-Authenticate": 'Basic realm="planassistenten", charset="UTF-8"'})
@@ -193,7 +196,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
                   description="Frågor med källhänvisningar, utkast och dokumenthantering. Alla fel: {\"error\": …}.")
-    current_user = Depends(api_user(users))
+    current_user = Depends(api_user(service, users))
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -288,7 +291,13 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
         async def gradio_auth(name: str, password: str) -> bool:
             assert users is not None
-            return await run_in_threadpool(lambda: users.authenticate(name, password) is not None)
+
+            def check() -> bool:
+                ok = users.authenticate(name, password) is not None
+                audit_login(service, name, ok, "app")
+                return ok
+
+            return await run_in_threadpool(check)
 
         app = gr.mount_gradio_app(
             app, build_app(service, users), path="/",

@@ -249,9 +249,10 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         if not 0 <= index // 2 < len(history):
             return
         turn = history[index // 2]
-        save_feedback(service, {
-            "user": user_of(request).name,
-            "rating": "up" if data.liked is True else "down" if data.liked is False else str(data.liked),
+        if data.liked not in (True, False):  # a like taken back: nothing to record
+            return
+        save_feedback(service, user_of(request).name, {
+            "rating": "up" if data.liked else "down",
             "question": turn.question,
             "answer": turn.answer.answer,
             "refused": turn.answer.refused,

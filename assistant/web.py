@@ -152,14 +152,29 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def save_feedback(service: AssistantService, record: dict[str, Any]) -> Path:
-    """Append one thumbs-up/down record (question, answer, cited spans, user) to data_dir/feedback.jsonl."""
+def save_feedback(service: AssistantService, user: str, record: dict[str, Any]) -> Path:
+    """Append one thumbs-up/down (question, answer, cited spans) to data_dir/feedback.jsonl and the audit log."""
+    from assistant.audit import AuditLog
+    from assistant.pii import mask_personnummer
+
+    mask = service.settings.privacy.mask_text
+    masked = {k: mask_personnummer(v, mask)[0] if isinstance(v, str) else v for k, v in record.items()}
     path = service.settings.data_dir / "feedback.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({"time": datetime.now(UTC).isoformat(timespec="seconds"), **record}, ensure_ascii=False)
+    line = json.dumps({"time": datetime.now(UTC).isoformat(timespec="seconds"), "user": user, **masked},
+                      ensure_ascii=False)
     with _feedback_lock, open(path, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
+    AuditLog.from_settings(service.settings).record(
+        "feedback", user, question=masked["question"], rating=record["rating"], cited=record["citations"])
     return path
+
+
+def audit_login(service: AssistantService, user: str, ok: bool, via: str) -> None:
+    """Record a login attempt (app or API) in the audit log."""
+    from assistant.audit import AuditLog
+
+    AuditLog.from_settings(service.settings).record("login", user, ok=ok, via=via)
 
 
 def remove_upload(service: AssistantService, name: str) -> None:

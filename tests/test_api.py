@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from assistant.api import create_app
+from assistant.audit import audit_path, read_records
 from assistant.auth import add_user
 from assistant.cli import app as cli_app
 from assistant.service import AskRequest, AssistantService, ServiceError
@@ -313,6 +314,8 @@ def test_login_required_when_users_file_is_set(tmp_path: Path, monkeypatch: pyte
         assert "Inloggning krävs" in response.json()["error"]
         assert client.post("/api/ask", json={"question": "Mål?"},
                            headers=_basic("handlaggare", "fel")).status_code == 401
+        logins = [r for r in read_records(audit_path(service.settings.data_dir)) if r["event"] == "login"]
+        assert (logins[0]["user"], logins[0]["ok"], logins[0]["via"]) == ("handlaggare", False, "api")
         assert client.get("/api/documents", headers={"Authorization": "Basic !!!"}).status_code == 401
         response = client.post("/api/ask", json={"question": "Mål?"}, headers=_basic("handlaggare", "hemligt-lösen"))
         assert response.status_code == 200

@@ -17,10 +17,11 @@ import httpx
 import pytest
 
 from assistant.api import create_app
+from assistant.audit import audit_path, read_records
 from assistant.auth import add_user
 from assistant.service import AskRequest, AssistantService
 from assistant.settings import Settings
-from assistant.types import Answer, Citation
+from assistant.types import Answer
 from assistant.web import UPLOAD_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,38 +81,14 @@ class LiveServer:
         self.thread.join(timeout=15)
 
 
-def fallback_answerer(service: AssistantService) -> Any:
-    """Until the answering pipeline exists: a cited answer about Hemtjänstindex, otherwise a refusal."""
-
-    def answer(request: AskRequest) -> Answer:
-        entry = service.registry.by_name("lerum-stod-och-omsorgsnamnden-verksamhetsplan-2024.txt")
-        assert entry is not None
-        document = service.registry.load_document(entry.id)
-        start = document.text.index("Hemtjänstindex - ett samlat mått")
-        end = document.text.index("\n", start)
-        citation = Citation(key="c1", document=document.name, title=document.meta.title,
-                            section=document.section_at(start), start=start, end=end,
-                            quote=document.text[start:end])
-        if "hemtjänstindex" in request.question.casefold():
-            return Answer(question=request.question, answer="Hemtjänstindex var 66,9 (plats 147) år 2023 [c1].",
-                          refused=False, citations=[citation])
-        return Answer(question=request.question, answer="Dokumenten innehåller inget om det.", refused=True,
-                      related=[citation])
-
-    return answer
-
-
 @pytest.fixture(scope="session")
 def corpus_service(tmp_path_factory: pytest.TempPathFactory) -> AssistantService:
-    """The real service over the real corpus, ingested once for the session."""
-    from assistant import pipeline
-
+    """The real service (real embedder, index and answerer) over the real corpus, ingested once for the session."""
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     service = AssistantService(Settings(data_dir=data_dir, corpus_dir=CORPUS))
     report = service.ingest(sorted(p for p in CORPUS.iterdir() if p.suffix in UPLOAD_TYPES))
     assert report.ok, [(o.name, o.reason) for o in report.outcomes if o.status == "failed"]
-    inner = service.answerer if hasattr(pipeline, "build_answerer") else fallback_answerer(service)
-    service.__dict__["answerer"] = Recorder(inner)
+    service.__dict__["answerer"] = Recorder(service.answerer)
     return service
 
 
@@ -135,9 +112,14 @@ def requests_of(service: AssistantService) -> list[AskRequest]:
 
 
 @pytest.fixture(scope="session")
-def server(corpus_service: AssistantService) -> Iterator[LiveServer]:
-    """The app on a free loopback port for the whole session."""
+def chromium_present() -> None:
+    """Checked before the corpus is ingested, so a missing Chromium skips at once."""
     require_chromium()
+
+
+@pytest.fixture(scope="session")
+def server(chromium_present: None, corpus_service: AssistantService) -> Iterator[LiveServer]:
+    """The app on a free loopback port for the whole session."""
     with LiveServer(corpus_service) as live:
         yield live
 
@@ -239,6 +221,8 @@ def test_follow_up_and_feedback_saved(server: LiveServer, corpus_service: Assist
     assert record["rating"] == "up"
     assert record["question"] == ANSWERABLE
     assert record["citations"] and {"document", "start", "end", "quote"} <= set(record["citations"][0])
+    audited = [r for r in read_records(audit_path(corpus_service.settings.data_dir)) if r["event"] == "feedback"]
+    assert audited[0]["question"] == ANSWERABLE and audited[0]["rating"] == "up" and audited[0]["cited"]  # newest first
 
 
 def test_filters_list_the_corpus_and_apply(
@@ -375,7 +359,7 @@ def test_eval_with_progress_metrics_and_report(server: LiveServer, page: Any, tm
     assert report.read_text(encoding="utf-8").startswith("# Utvärdering")
 
 
-def test_login_when_users_file_is_set(corpus_service: AssistantService, browser: Any, tmp_path: Path) -> None:
+def test_login_when_users_file_is_set(browser: Any, corpus_service: AssistantService, tmp_path: Path) -> None:
     users = tmp_path / "users.txt"
     add_user(users, "granskare", "rätt-lösenord-1", ["public", "admin"])
     settings = corpus_service.settings.model_copy(
