@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assistant.audit import AuditLog
 from assistant.ingest import Ingestor, IngestReport, Progress
 from assistant.settings import Settings
 from assistant.store import Registry, RegistryEntry
@@ -40,6 +41,11 @@ class AssistantService:
         self._draft_llms: dict[str, Any] = {}
 
     @cached_property
+    def audit(self) -> AuditLog:
+        """The append-only audit log (who asked what, what was cited, drafts, feedback, changes)."""
+        return AuditLog.from_settings(self.settings)
+
+    @cached_property
     def ingestor(self) -> Ingestor:
         """The ingestor wired to every index sink."""
         from assistant.pipeline import build_ingestor
@@ -58,20 +64,36 @@ class AssistantService:
         return sorted(self.registry.entries.values(), key=lambda e: e.name)
 
     def ingest(
-        self, paths: list[Path], metadata: dict[str, DocumentMeta] | None = None, progress: Progress | None = None
+        self, paths: list[Path], metadata: dict[str, DocumentMeta] | None = None, progress: Progress | None = None,
+        user: str = "system",
     ) -> IngestReport:
         """Ingest files; per-file errors are in the report."""
-        return self.ingestor.ingest(paths, metadata=metadata, progress=progress)
+        report = self.ingestor.ingest(paths, metadata=metadata, progress=progress)
+        self.audit.record("ingest", user, files=[
+            {"name": o.name, "status": o.status, "document_id": o.document_id, "reason": o.reason}
+            for o in report.outcomes
+        ])
+        return report
 
-    def delete(self, doc_id: str) -> bool:
+    def delete(self, doc_id: str, user: str = "system") -> bool:
         """Delete a document with its chunks (and facts); False when unknown."""
-        return self.ingestor.delete(doc_id)
+        deleted = self.ingestor.delete(doc_id)
+        self.audit.record("delete", user, document_id=doc_id, deleted=deleted)
+        return deleted
 
     def ask(self, request: AskRequest) -> Answer:
         """Answer a question with citations, or refuse."""
         if not request.question.strip():
             raise ServiceError("Frågan är tom. Skriv en fråga om dokumenten.")
-        return self.answerer(request)
+        answer = self.answerer(request)
+        self.audit.record("ask", request.user, question=request.question, refused=answer.refused,
+                          cited=answer.citations, roles=list(request.roles))
+        return answer
+
+    def feedback(self, question: str, rating: str, citations: list[Any], user: str = "anonym",
+                 comment: str = "") -> None:
+        """Record a thumbs up or down with the question and the cited spans."""
+        self.audit.record("feedback", user, question=question, rating=rating, cited=citations, comment=comment)
 
     @cached_property
     def answerer(self) -> Callable[[AskRequest], Answer]:
@@ -80,7 +102,7 @@ class AssistantService:
 
         return build_answerer(self.settings)
 
-    def draft(self, request: DraftRequest | Mapping[str, Any]) -> Draft:
+    def draft(self, request: DraftRequest | Mapping[str, Any], user: str = "anonym") -> Draft:
         """A follow-up draft whose every number is checked against the fact set (see assistant.draft)."""
         from assistant.draft import Drafter, DraftError, draft_llm
 
@@ -89,9 +111,12 @@ class AssistantService:
         try:
             if choice not in self._draft_llms:  # a local model loads once per process
                 self._draft_llms[choice] = draft_llm(self.settings, choice)
-            return Drafter(self.settings, self._draft_llms[choice]).draft(request)
+            draft = Drafter(self.settings, self._draft_llms[choice]).draft(request)
         except DraftError as exc:
             raise ServiceError(str(exc)) from exc
+        self.audit.record("draft", user, municipality=draft.municipality, body=draft.body, period=draft.period,
+                          findings=len(draft.findings), passed=draft.passed)
+        return draft
 
     def health(self) -> dict[str, Any]:
         """What a monitoring probe needs to know."""
