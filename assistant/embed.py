@@ -154,6 +154,8 @@ class HashEmbedder:
     def __init__(self, dim: int = 128, max_tokens: int = 256) -> None:
         self._dim = dim
         self._max_tokens = max_tokens
+        # word → its (bucket, signed weight) features in order; hashing dominates, and words repeat
+        self._features: dict[str, list[tuple[int, float]]] = {}
 
     @property
     def name(self) -> str:
@@ -179,16 +181,25 @@ class HashEmbedder:
         value = int.from_bytes(digest, "little")
         return value % self._dim, 1.0 if (value >> 63) & 1 else -1.0
 
-    def embed_one(self, text: str) -> np.ndarray:
-        """Feature-hashed bag of words and trigrams, plus small text-seeded noise so no two texts coincide."""
-        vector = np.zeros(self._dim, dtype=np.float64)
-        for word in re.findall(r"\w+", text.lower()):
-            index, sign = self._bucket("w:" + word)
-            vector[index] += sign
+    def _word_features(self, word: str) -> list[tuple[int, float]]:
+        features = self._features.get(word)
+        if features is None:
+            features = [self._bucket("w:" + word)]
             padded = f"#{word}#"
             for i in range(len(padded) - 2):
                 index, sign = self._bucket("t:" + padded[i : i + 3])
-                vector[index] += 0.3 * sign
+                features.append((index, 0.3 * sign))
+            if len(self._features) < 500_000:  # bounded: a long-lived process sees an open vocabulary
+                self._features[word] = features
+        return features
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """Feature-hashed bag of words and trigrams, plus small text-seeded noise so no two texts coincide."""
+        sums = [0.0] * self._dim  # Python floats: the same float64 additions in the same order as before
+        for word in re.findall(r"\w+", text.lower()):
+            for index, value in self._word_features(word):
+                sums[index] += value
+        vector = np.array(sums, dtype=np.float64)
         seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
         vector += np.random.default_rng(seed).normal(0.0, 0.05, self._dim)
         return (vector / np.linalg.norm(vector)).astype(np.float32)

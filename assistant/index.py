@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,6 +33,10 @@ from assistant.types import Chunk, DocumentMeta, SourceDocument
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = "1"
+# BM25 is rebuilt over all chunks; rebuilding after every document makes a large ingestion quadratic. A change
+# is indexed at once while the changed chunks are at least this share of the indexed ones, else on the next
+# search or flush (so the total rebuild work of a long batch is a few times one final rebuild).
+REBUILD_SHARE = 0.25
 
 
 def chroma_client(url: str | None, path: Path) -> Any:
@@ -62,15 +68,22 @@ class LexicalIndex:
         self.k1, self.b = k1, b
         self.records: dict[str, dict[str, Any]] = {}  # chunk id → record
         self.by_document: dict[str, list[str]] = {}
-        self.ids: list[str] = []
+        self._ids: list[str] = []
         self.doc_of_row: np.ndarray = np.zeros(0, dtype=np.int64)
         self.doc_keys: list[str] = []
         self.words: Any = None
         self.ngrams: Any = None
         self._state_mtime: int | None = None
         self.generation = 0  # bumped whenever the chunk table changes, so readers know to refresh
+        self._pending = 0  # chunks added or dropped since BM25 was last built
         self._lock = threading.RLock()
         self.load()
+
+    @property
+    def ids(self) -> list[str]:
+        """Chunk ids in BM25 row order (builds BM25 first if changes are pending)."""
+        self.flush()
+        return self._ids
 
     @property
     def docs_dir(self) -> Path:
@@ -93,13 +106,14 @@ class LexicalIndex:
                     self._put_records(path.stem, json.loads(path.read_text(encoding="utf-8")))
             state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
             if state.get("stamp") == self._stamp() and state.get("ids") and (self.folder / "words").is_dir():
-                self.ids = list(state["ids"])
+                self._ids = list(state["ids"])
                 self.words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True, show_progress=False)
                 ngram_dir = self.folder / "ngrams"
                 self.ngrams = None
                 if ngram_dir.is_dir():
                     self.ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True, show_progress=False)
                 self._index_rows()
+                self._pending = 0
                 self._state_mtime = self.state_path.stat().st_mtime_ns
             else:
                 self.rebuild()
@@ -127,10 +141,10 @@ class LexicalIndex:
         self.generation += 1
         self.doc_keys = sorted(self.by_document)
         position = {d: i for i, d in enumerate(self.doc_keys)}
-        self.doc_of_row = np.array([position[self.records[i]["document_id"]] for i in self.ids], dtype=np.int64)
+        self.doc_of_row = np.array([position[self.records[i]["document_id"]] for i in self._ids], dtype=np.int64)
 
     def put(self, document: SourceDocument, chunks: list[Chunk]) -> None:
-        """Store (or replace) one document's chunks and re-index."""
+        """Store (or replace) one document's chunks; BM25 follows now or before the next search (see REBUILD_SHARE)."""
         records = []
         for chunk in chunks:
             text = indexed_text(chunk)
@@ -138,44 +152,70 @@ class LexicalIndex:
             record.update(stems=self.analyzer.stems(text), ngrams=self.analyzer.ngrams(text))
             records.append(record)
         with self._lock:
+            self._pending += len(self.by_document.get(document.id, [])) + len(records)
             atomic_write_text(self.docs_dir / f"{document.id}.json", json.dumps(records, ensure_ascii=False))
             self._put_records(document.id, records)
-            self.rebuild()
+            self._changed()
 
     def drop(self, doc_id: str) -> None:
-        """Forget one document's chunks and re-index."""
+        """Forget one document's chunks; BM25 follows as for put."""
         with self._lock:
             if doc_id not in self.by_document:
                 return
+            self._pending += len(self.by_document[doc_id])
             (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
             self._put_records(doc_id, [])
             self.by_document.pop(doc_id, None)
+            self._changed()
+
+    def _changed(self) -> None:
+        """After a change of the chunk files: rebuild when the change is large, else mark BM25 stale.
+
+        The chunk files are the truth; state.json names the chunk set the saved BM25 files belong to, so a
+        crash or another process that loads before the rebuild sees the mismatch and rebuilds (see load).
+        Touching state.json tells readers in other processes to reload.
+        """
+        self.generation += 1
+        if self._pending >= REBUILD_SHARE * len(self._ids) or not self.state_path.is_file():
             self.rebuild()
+            return
+        stamp = max(time.time_ns(), (self._state_mtime or 0) + 1)
+        os.utime(self.state_path, ns=(stamp, stamp))
+        self._state_mtime = self.state_path.stat().st_mtime_ns
+
+    def flush(self) -> None:
+        """Build BM25 now if changes are pending (searches do this themselves)."""
+        if self._pending:
+            with self._lock:
+                if self._pending:
+                    self.rebuild()
 
     def rebuild(self) -> None:
         """BM25 over the stored tokens (no re-analysis of unchanged documents), then save."""
         import bm25s
 
         with self._lock:
-            self.ids = sorted(self.records)
+            self._ids = ids = sorted(self.records)
             self.words = self.ngrams = None
-            if self.ids:
+            if ids:
                 self.words = bm25s.BM25(k1=self.k1, b=self.b)
-                self.words.index([self.records[i]["stems"] or ["_"] for i in self.ids], show_progress=False)
+                self.words.index([self.records[i]["stems"] or ["_"] for i in ids], show_progress=False)
                 if self.analyzer.ngram_size > 0:
                     self.ngrams = bm25s.BM25(k1=self.k1, b=self.b)
-                    self.ngrams.index([self.records[i]["ngrams"] or ["_"] for i in self.ids], show_progress=False)
+                    self.ngrams.index([self.records[i]["ngrams"] or ["_"] for i in ids], show_progress=False)
+            self._pending = 0
             self._index_rows()
             for name, model in (("words", self.words), ("ngrams", self.ngrams)):
                 target = self.folder / name
                 shutil.rmtree(target, ignore_errors=True)
                 if model is not None:
                     model.save(str(target), show_progress=False)
-            atomic_write_text(self.state_path, json.dumps({"stamp": self._stamp(), "ids": self.ids}))
+            atomic_write_text(self.state_path, json.dumps({"stamp": self._stamp(), "ids": ids}))
             self._state_mtime = self.state_path.stat().st_mtime_ns
 
     def vocabulary(self, which: str) -> dict[str, int]:
         """The tokens one BM25 index knows."""
+        self.flush()
         model = self.words if which == "words" else self.ngrams
         return model.vocab_dict if model is not None else {}
 
@@ -183,11 +223,13 @@ class LexicalIndex:
         self, which: str, weights: dict[str, float], n: int, doc_ids: set[str] | None
     ) -> list[tuple[str, float]]:
         """Top n (chunk id, score) of one BM25 index for weighted query tokens, restricted to some documents."""
+        self.flush()
         model = self.words if which == "words" else self.ngrams
         if model is None:
             return []
         data, indices, indptr = model.scores["data"], model.scores["indices"], model.scores["indptr"]
-        scores = np.zeros(len(self.ids), dtype=np.float32)
+        ids = self._ids
+        scores = np.zeros(len(ids), dtype=np.float32)
         for token, weight in weights.items():
             column = model.vocab_dict.get(token)
             if column is None:
@@ -197,8 +239,19 @@ class LexicalIndex:
         if doc_ids is not None:
             allowed = np.array([d in doc_ids for d in self.doc_keys], dtype=bool)
             scores[~allowed[self.doc_of_row]] = 0.0
-        top = np.argsort(-scores, kind="stable")[:n]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(ids[i], float(scores[i])) for i in _top(scores, n) if scores[i] > 0]
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the n highest scores, ties in row order: a stable full sort, without sorting every row."""
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if n < len(scores):
+        negated = -scores
+        bound = np.partition(negated, n - 1)[n - 1]
+        rows = np.flatnonzero(negated <= bound)  # the top n and every tie with the n-th, in row order
+        return rows[np.argsort(negated[rows], kind="stable")][:n]
+    return np.argsort(-scores, kind="stable")[:n]
 
 
 class HybridIndex:
@@ -298,6 +351,11 @@ class HybridIndex:
         for doc_id, document in wanted.items():
             if doc_id not in in_chroma or doc_id not in self.lexical.by_document:
                 self.add(document)
+        self.flush()
+
+    def flush(self) -> None:
+        """Bring the saved BM25 files up to date (call after a batch of adds; searches do it themselves)."""
+        self.lexical.flush()
 
     # -- search ----------------------------------------------------------------------------------------------
 
