@@ -47,8 +47,9 @@ _TREND = re.compile(
 )
 _KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(prognos\w*|forecast\w*)\b"),
             ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
-            ("avvikelse", r"\b(avvik\w*|avvikelse\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
+            ("avvikelse", r"\b(avvik\w*|avvek\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
             ("bokslut", r"\b(bokslut\w*)\b")]
+_OUTCOME = ("utfall", "bokslut")
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
@@ -118,7 +119,7 @@ class Answerer:
         start = time.perf_counter()
         question = contextualize(request.question, request.history)
         filters = Filters(municipality=request.municipality or "", body=request.body or "",
-                          period=request.period or "")
+                          period=request.period or "", access=tuple(request.roles))
         result = self.retriever.search(question, k=max(request.k, self.settings.candidates), filters=filters)
         timings["retrieve"] = (time.perf_counter() - start) * 1000
         chunks = [c for c in result.chunks if self._allowed(c, request)]
@@ -170,9 +171,11 @@ class Answerer:
             chosen = [f for f in row if any(period_matches(f.period, y) for y in years)]
             wanted_kinds = [k for k in analysis.kinds if any(f.kind == k for f in row)]
             if wanted_kinds:  # the outcome is always wanted beside a target or forecast
-                chosen = [f for f in chosen if f.kind in {*wanted_kinds, "utfall"}]
-            elif any(f.kind == "utfall" for f in chosen) and not analysis.trend:
-                chosen = [f for f in chosen if f.kind in ("utfall", "mål")]  # not differences or forecasts
+                chosen = [f for f in chosen if f.kind in {*wanted_kinds, *_OUTCOME}]
+            elif any(f.kind in _OUTCOME for f in chosen) and not analysis.trend:
+                chosen = [f for f in chosen if f.kind in {*_OUTCOME, "mål"}]  # not differences or forecasts
+            elif not analysis.trend:  # differences and deviations only when asked for
+                chosen = [f for f in chosen if f.kind not in ("differens", "avvikelse")] or chosen
             if not chosen or all(f.status != "ok" for f in chosen):
                 return self._refuse(request.question, chunks, self._missing_note(best, chosen, row, analysis))
             outcomes = [f for f in chosen if f.kind == "utfall"]

@@ -99,14 +99,17 @@ def passage_candidates(
         c = chunk.chunk
         doc = document(c.document)
         if doc is not None and doc.text[c.start:c.end] == c.text:
+            source, base = doc.text, 0
             units = document_units(doc.text, c.start, c.end)
         else:
+            source, base = c.text, c.start
             units = split_units(c.text, c.start)
         for i, unit in enumerate(units):
             if unit.end <= c.start or unit.start >= c.end:
                 continue
             if introduces_list(unit) and i + 1 < len(units):
-                unit = extend_list(units, i)
+                extended = extend_list(units, i)  # the quote is the text as written, line breaks and all
+                unit = Unit(extended.start, extended.end, source[extended.start - base:extended.end - base])
             key = (c.document, unit.start, unit.end)
             if key in seen or INSTRUCTION.search(unit.text):
                 continue
@@ -166,10 +169,19 @@ def compose(picked: list[Candidate], offset: int = 0) -> tuple[str, list[Citatio
         citations.append(Citation(key=key, document=chunk.chunk.document, title=chunk.meta.title,
                                   section=chunk.chunk.section, start=unit.start, end=unit.end,
                                   page=chunk.chunk.page, quote=unit.text))
-        label = f"{chunk.meta.title} ({chunk.meta.municipality})" if chunk.meta.municipality else chunk.meta.title
+        label = source_label(chunk)
         by_source.setdefault(label, []).append(f"{_flat(unit.text)} [{key}]")
     parts = [f"Enligt {label}: " + " ".join(quotes) for label, quotes in by_source.items()]
     return "\n\n".join(parts), citations
+
+
+def source_label(chunk: ScoredChunk) -> str:
+    """Who says it, for the lead of an answer: municipality and body (titles carry dates that are not cited)."""
+    meta = chunk.meta
+    parts = [p for p in (meta.municipality, meta.body) if p]
+    if parts:
+        return ", ".join(parts)
+    return re.sub(r"\s*\([^)]*\d[^)]*\)|\s*\b\d[\d-]*\b", "", meta.title).strip() or meta.title
 
 
 def _flat(text: str) -> str:
