@@ -275,7 +275,9 @@ class Answerer:
         def follows(cand: Candidate, picked: list[Candidate]) -> bool:
             """A further unit stays in the first unit's document (unless two municipalities are asked about)
             and, for a numeric question, brings a number of its own."""
-            if not several and picked and cand.chunk.chunk.document != picked[0].chunk.chunk.document:
+            anchor = picked[0].chunk.chunk.document if picked else already.citations[0].document if (
+                already is not None and already.citations) else None
+            if not several and anchor and cand.chunk.chunk.document != anchor:
                 return False
             return not analysis.numeric or has_answer_number(cand.unit.text)
         covered: dict[str, float] = {}
@@ -283,7 +285,7 @@ class Answerer:
             for term, value in self.scorer.matched(terms, citation.quote, "").items():
                 covered[term] = max(covered.get(term, 0.0), value)
         if already is not None:
-            picked, _, _ = select(candidates, terms, self.settings, lambda c: True, follows, covered,
+            picked, _, _ = select(candidates, terms, self.settings, lambda c: follows(c, []), follows, covered,
                                   limit=self.settings.max_units - 1)
             picked = [c for c in picked if c.own(terms, sum(terms.values())) >= self.settings.min_coverage]
             if not picked:
