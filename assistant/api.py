@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +36,7 @@ from assistant.web import (
 
 log = logging.getLogger(__name__)
 API_TITLE = "Planassistenten – JSON-API"
+PREPARE_TIMEOUT_S = 300.0
 
 
 class _Body(BaseModel):
@@ -183,15 +185,40 @@ def api_user(service: AssistantService, users: UserStore | None) -> Callable[[Re
     return dependency
 
 
+class _Prepared:
+    """The service as the app and API see it: every use waits until the index and pipeline are open."""
+
+    def __init__(self, service: AssistantService, ready: threading.Event) -> None:
+        self._service = service
+        self._ready = ready
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "settings" and not self._ready.wait(PREPARE_TIMEOUT_S):
+            raise ServiceError("Tjänsten startar fortfarande. Försök igen om en liten stund.")
+        return getattr(self._service, name)
+
+
 def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = True) -> FastAPI:
     """The JSON API under /api, OpenAPI at /docs, and (with ui) the Gradio app mounted at /."""
     settings = service.settings
     users = UserStore(settings.app.users_file) if settings.app.users_file else None
+    ready = threading.Event()
+    raw, service = service, cast(AssistantService, _Prepared(service, ready))
+
+    def prepare_then_open() -> None:
+        try:
+            _prepare(raw)
+        finally:
+            ready.set()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if prepare:  # one at a time, before the first request: the index stores are not safe to open concurrently
-            await run_in_threadpool(_prepare, service)
+        # The page is served at once; the index and pipeline open in the background, one at a time (the
+        # stores are not safe to open concurrently), and requests that need them wait until they are open.
+        if prepare:
+            threading.Thread(target=prepare_then_open, name="prepare", daemon=True).start()
+        else:
+            ready.set()
         yield
 
     app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
@@ -280,8 +307,10 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         return {"deleted": doc_id, "name": entry.name}
 
     @app.get("/api/health", tags=["drift"])
-    def health() -> dict[str, Any]:
-        """Liveness and corpus size (no login needed)."""
+    def health() -> Any:
+        """Liveness and corpus size (no login needed); 503 with status 'starting' while the index opens."""
+        if not ready.is_set():
+            return JSONResponse({"status": "starting"}, status_code=503)
         return service.health()
 
     if ui:
