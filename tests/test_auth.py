@@ -81,3 +81,19 @@ def test_bind_policy(tmp_path: Path) -> None:
         check_bind(AppSettings(), "0.0.0.0")
     check_bind(AppSettings(users_file=tmp_path / "users.txt"), "0.0.0.0")
     check_bind(AppSettings(allow_public_without_login=True), "0.0.0.0")
+
+
+def test_users_add_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    path = tmp_path / "users.txt"
+    result = CliRunner().invoke(app, ["users", "add", "anna", "--roles", "public,admin", "--file", str(path)],
+                                input="långt-lösen\nlångt-lösen\n")
+    assert result.exit_code == 0, result.output
+    assert "anna (public, admin)" in result.output
+    assert UserStore(path).authenticate("anna", "långt-lösen") is not None
+    result = CliRunner().invoke(app, ["users", "add", "bo", "--file", str(path)], input="kort\nkort\n")
+    assert result.exit_code == 2
+    assert "8 tecken" in result.output
