@@ -25,6 +25,7 @@ from assistant.factstore import FactStore, fold, period_matches
 from assistant.llm import LLM, LLMError
 from assistant.manifest import load_manifest
 from assistant.prompts import load_prompt
+from assistant.query import may_read
 from assistant.sections import detect_sections
 from assistant.settings import Settings
 from assistant.store import Registry
@@ -78,17 +79,19 @@ def _join_sv(items: list[str]) -> str:
 class Sources:
     """The reviewed fact set, document metadata and cleaned texts (from the registry, else the corpus files)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, roles: tuple[str, ...] = ()) -> None:
         self.settings = settings
+        self.roles = roles  # the reader's roles; empty means no access restriction (local administration)
         self._texts: dict[str, SourceDocument | None] = {}
 
     @cached_property
     def facts(self) -> list[Fact]:
-        """Every reviewed fact."""
+        """Every reviewed fact of a document the reader may see."""
         path = self.settings.draft.facts_path or self.settings.corpus_dir / "indicators.csv"
         if not path.is_file():
             raise DraftError(f"Faktaunderlaget {path} saknas; kör 'assistant facts extract' och granska det.")
-        return read_facts_csv(path)
+        public = DocumentMeta(access="public")
+        return [f for f in read_facts_csv(path) if may_read(self.meta.get(f.document, public), self.roles)]
 
     @cached_property
     def registry(self) -> Registry | None:
@@ -313,10 +316,12 @@ class _Run:
 class Drafter:
     """Writes follow-up drafts from the fact set: templates, or a model whose every number is checked."""
 
-    def __init__(self, settings: Settings, llm: LLM | None = None, sources: Sources | None = None) -> None:
+    def __init__(
+        self, settings: Settings, llm: LLM | None = None, sources: Sources | None = None, roles: tuple[str, ...] = ()
+    ) -> None:
         self.settings = settings
         self.llm = llm
-        self.sources = sources or Sources(settings)
+        self.sources = sources or Sources(settings, roles)
         self.prompts = {n: load_prompt(n) for n in ("draft_system", "draft_indicator", "repair")}
 
     def draft(self, request: DraftRequest) -> Draft:

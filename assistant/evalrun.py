@@ -13,6 +13,7 @@ from typing import Any
 from assistant.evalset import load_items
 from assistant.evaluate import ItemResult, by_category, qa_metrics, run_qa
 from assistant.prompts import prompt_hashes
+from assistant.query import Filters
 from assistant.report import write_outputs
 from assistant.service import AskRequest, AssistantService
 from assistant.settings import Settings
@@ -37,9 +38,9 @@ class ServicePipeline:
     def retrieve(self, question: str, k: int) -> list[Citation]:
         """The top-k passages the answerer starts from."""
         answerer = self.service.answerer
-        chunks = answerer.retriever.retrieve(question, k)  # type: ignore[attr-defined]
-        return [c.citation(f"K{i}") for i, c in enumerate(chunks, start=1)
-                if c.meta.access in self.roles or "admin" in self.roles]
+        filters = Filters(access=self.roles)  # the same access rules as answering: before ranking
+        chunks = answerer.retriever.retrieve(question, k, filters)  # type: ignore[attr-defined]
+        return [c.citation(f"K{i}") for i, c in enumerate(chunks, start=1)]
 
 
 def document_texts(service: AssistantService) -> dict[str, str]:

@@ -236,6 +236,7 @@ class Filters:
     period: str = ""
     kind: str = ""
     document_ids: list[str] = field(default_factory=list)
+    access: tuple[str, ...] = ()  # the reader's roles; empty: no access restriction (local administration)
 
     def is_empty(self) -> bool:
         """True when nothing is restricted."""
@@ -250,6 +251,11 @@ def _norm(value: str) -> str:
     """Lower case without 'kommun' and genitive/definite endings: 'Lerums kommun' → 'lerum'."""
     value = value.lower().replace(" kommun", "").strip()
     return re.sub(r"(?:ens|en|s)$", "", value)
+
+
+def may_read(meta: DocumentMeta, roles: tuple[str, ...]) -> bool:
+    """Whether a reader with these roles may see a document: its access label is one of them (admin sees all)."""
+    return not roles or "admin" in roles or meta.access in roles
 
 
 def meta_matches(meta: DocumentMeta, filters: Filters) -> bool:

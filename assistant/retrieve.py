@@ -18,6 +18,7 @@ from assistant.query import (
     infer_filters,
     is_english,
     load_glossary,
+    may_read,
     meta_matches,
 )
 from assistant.settings import RetrievalSettings
@@ -107,8 +108,11 @@ class Retriever:
         Named municipalities and bodies restrict the search unless nothing would be left; a question naming
         several municipalities searches all of them and each gets a slot (the groups).
         """
-        metas = self._documents()
         explicit = filters or Filters()
+        # Access first: documents the reader may not see take no part in inference, filtering or ranking.
+        everything = self._documents()
+        metas = {d: m for d, m in everything.items() if may_read(m, explicit.access)}
+        restricted = len(metas) < len(everything)
         applied: dict[str, Any] = explicit.as_dict()
         chosen = explicit
         groups: dict[str, int] = {}
@@ -118,6 +122,7 @@ class Retriever:
                 municipality=explicit.municipality or inferred.filters.municipality,
                 body=explicit.body or inferred.filters.body,
                 period=explicit.period, kind=explicit.kind, document_ids=explicit.document_ids,
+                access=explicit.access,
             )
             if any(meta_matches(m, merged) for m in metas.values()):
                 chosen = merged
@@ -132,7 +137,7 @@ class Retriever:
                             groups[doc_id] = i
                 applied["balanced"] = inferred.municipalities
         if chosen.is_empty():
-            return None, applied, groups
+            return (set(metas) if restricted else None), applied, groups
         allowed = {
             d for d, m in metas.items()
             if meta_matches(m, chosen) and (not chosen.document_ids or d in chosen.document_ids)

@@ -102,7 +102,9 @@ class AssistantService:
 
         return build_answerer(self.settings)
 
-    def draft(self, request: DraftRequest | Mapping[str, Any], user: str = "anonym") -> Draft:
+    def draft(
+        self, request: DraftRequest | Mapping[str, Any], user: str = "anonym", roles: tuple[str, ...] = ("public",)
+    ) -> Draft:
         """A follow-up draft whose every number is checked against the fact set (see assistant.draft)."""
         from assistant.draft import Drafter, DraftError, draft_llm
 
@@ -111,7 +113,7 @@ class AssistantService:
         try:
             if choice not in self._draft_llms:  # a local model loads once per process
                 self._draft_llms[choice] = draft_llm(self.settings, choice)
-            draft = Drafter(self.settings, self._draft_llms[choice]).draft(request)
+            draft = Drafter(self.settings, self._draft_llms[choice], roles=roles).draft(request)
         except DraftError as exc:
             raise ServiceError(str(exc)) from exc
         self.audit.record("draft", user, municipality=draft.municipality, body=draft.body, period=draft.period,
