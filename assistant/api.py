@@ -332,7 +332,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
             app, build_app(service, users), path="/",
             auth=gradio_auth if users is not None else None,
             auth_message="Logga in med ditt användarnamn och lösenord." if users is not None else None,
-            max_file_size=f"{settings.app.max_upload_mb:g}mb", show_error=True, ssr_mode=False,
+            max_file_size=int(settings.app.max_upload_mb * 1024 * 1024), show_error=True, ssr_mode=False,
             footer_links=[{"label": "JSON-API", "url": "/docs"}], **page_options(),
         )
     return app

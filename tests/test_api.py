@@ -330,12 +330,14 @@ def test_login_required_when_users_file_is_set(tmp_path: Path, monkeypatch: pyte
 
 def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    service, _ = make_service(tmp_path)
+    service, _ = make_service(tmp_path, max_upload_mb=0.5)  # a fractional limit reaches Gradio as bytes
     with TestClient(create_app(service, prepare=False)) as client:
         page = client.get("/")
         assert page.status_code == 200 and "<html" in page.text.lower()
         assert client.get("/api/health").status_code == 200
-        assert client.get("/config").json()["title"] == "Planassistenten"
+        config = client.get("/config").json()
+        assert config["title"] == "Planassistenten"
+        assert config["max_file_size"] == 512 * 1024
 
 
 def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
