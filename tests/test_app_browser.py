@@ -130,6 +130,9 @@ def browser() -> Iterator[Any]:
     require_chromium()
     from playwright.sync_api import sync_playwright
 
+    for old in SHOTS.glob("*.png"):  # the artifacts show this run only
+        old.unlink()
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield chromium
