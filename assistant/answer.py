@@ -250,6 +250,10 @@ class Answerer:
             doc = self.documents(name)
             if doc is None:
                 continue
+            # The periods come from the table's column header: cite from that header line, so that every year
+            # the answer names is inside the quote.
+            years = {y for f in facts if f.document == name for y in _YEAR.findall(f.period)}
+            start = table_header_start(doc.text, start, years)
             citations.append(Citation(
                 key=f"K{i}", document=name, title=doc.meta.title, start=start, end=end,
                 section=doc.section_at(start), page=doc.page_at(start), quote=doc.text[start:end],
@@ -281,8 +285,10 @@ class Answerer:
                 return False
             return not analysis.numeric or has_answer_number(cand.unit.text)
         covered: dict[str, float] = {}
-        for citation in already.citations if already else []:
-            for term, value in self.scorer.matched(terms, citation.quote, "").items():
+        for fact in already.facts if already else []:  # the rows themselves (their citations also hold the header)
+            doc = self.documents(fact.document)
+            row = doc.text[fact.start:fact.end] if doc else fact.value
+            for term, value in self.scorer.matched(terms, f"{fact.indicator} {row}", "").items():
                 covered[term] = max(covered.get(term, 0.0), value)
         if already is not None:
             picked, _, _ = select(candidates, terms, self.settings, lambda c: follows(c, []), follows, covered,
@@ -421,3 +427,15 @@ def contextualize(question: str, history: list[tuple[str, str]]) -> str:
     if leaning or pronoun:
         return f"{history[-1][0]} {question}"
     return question
+
+
+def table_header_start(text: str, row_start: int, years: set[str], reach: int = 1500) -> int:
+    """Start of the nearest line above a table row that names all the years (its column header), else the row."""
+    if not years:
+        return row_start
+    window_start = max(0, row_start - reach)
+    lines = list(re.finditer(r"[^\n]+", text[window_start:row_start]))
+    for line in reversed(lines):
+        if all(y in line.group(0) or y[2:] in line.group(0) for y in years):
+            return window_start + line.start()
+    return row_start
