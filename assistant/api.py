@@ -263,7 +263,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
         request = DraftRequest(municipality=municipality or body.municipality, body=nämnd or body.body,
                                period=body.period, indicators=body.indicators, llm=None)
-        result: Any = run_draft(service, request)
+        result: Any = run_draft(service, request, user)
         return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
 
     @app.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])

@@ -152,7 +152,8 @@ def build_draft_tab(
         return gr.Dropdown(choices=sorted({f.indicator for f in scoped}), value=[])
 
     def make_draft(
-        kommun: str | None, namnd: str | None, per: str | None, chosen: list[str] | None
+        kommun: str | None, namnd: str | None, per: str | None, chosen: list[str] | None,
+        request: gr.Request = None,  # type: ignore[assignment]
     ) -> tuple[Any, ...]:
         from assistant.types import DraftRequest
 
@@ -160,7 +161,7 @@ def build_draft_tab(
             raise gr.Error("Välj kommun, nämnd och period.")
         try:
             draft = run_draft(service, DraftRequest(municipality=kommun, body=namnd, period=per,
-                                                    indicators=chosen or None, llm=None))
+                                                    indicators=chosen or None, llm=None), user_of(request))
         except ServiceError as exc:
             raise gr.Error(str(exc)) from exc
         docx_path, md_path = write_exports(draft, Path(tempfile.mkdtemp(prefix="utkast-")))

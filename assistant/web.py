@@ -8,7 +8,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -20,6 +20,7 @@ from assistant.store import RegistryEntry
 from assistant.types import Citation, SourceDocument
 
 if TYPE_CHECKING:
+    from assistant.auth import User
     from assistant.types import Draft, DraftRequest
 
 UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
@@ -154,7 +155,6 @@ def _same(a: str, b: str) -> bool:
 
 def save_feedback(service: AssistantService, user: str, record: dict[str, Any]) -> Path:
     """Append one thumbs-up/down (question, answer, cited spans) to data_dir/feedback.jsonl and the audit log."""
-    from assistant.audit import AuditLog
     from assistant.pii import mask_personnummer
 
     mask = service.settings.privacy.mask_text
@@ -165,8 +165,7 @@ def save_feedback(service: AssistantService, user: str, record: dict[str, Any]) 
                       ensure_ascii=False)
     with _feedback_lock, open(path, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
-    AuditLog.from_settings(service.settings).record(
-        "feedback", user, question=masked["question"], rating=record["rating"], cited=record["citations"])
+    service.feedback(masked["question"], record["rating"], record["citations"], user=user)
     return path
 
 
@@ -189,15 +188,12 @@ def draft_available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("assistant.draft", "assistant.export"))
 
 
-def run_draft(service: AssistantService, request: DraftRequest) -> Draft:
-    """Draft through the service when it offers drafting, else through assistant.draft; ServiceError on failure."""
-    runner: Callable[[DraftRequest], Draft] | None = getattr(service, "draft", None)
-    if runner is None:
-        from assistant.draft import build_draft
-
-        runner = lambda r: build_draft(r, service.settings)  # noqa: E731
+def run_draft(service: AssistantService, request: DraftRequest, user: User | None = None) -> Draft:
+    """Draft through the service as this user (their roles decide which documents' facts may be used)."""
     try:
-        return runner(request)
+        if user is None:
+            return service.draft(request)
+        return service.draft(request, user=user.name, roles=user.roles)
     except ServiceError:
         raise
     except ValueError as exc:  # DraftError: an unknown body or period, a missing fact set

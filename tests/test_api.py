@@ -208,8 +208,9 @@ def test_draft_errors_and_passthrough(env: tuple[TestClient, AssistantService, F
         assert "inte tillgängligt" in response.json()["error"]
     seen: list[Any] = []
 
-    def fake_draft(request: Any) -> dict[str, Any]:
+    def fake_draft(request: Any, user: str = "", roles: tuple[str, ...] = ()) -> dict[str, Any]:
         seen.append(request)
+        assert roles  # the caller's roles go with the request, so drafting only sees readable facts
         return {"text": "## Uppföljning\n90 procent", "findings": [], "facts": [], "passed": True}
 
     service.draft = fake_draft  # type: ignore[attr-defined]
