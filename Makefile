@@ -36,14 +36,17 @@ run: ingest
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/assistant serve
 
 test: install
+	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/mypy assistant
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check assistant tests
+	$(BIN)/ruff check assistant tests benchmarks
 	$(BIN)/mypy assistant
 
+# All benchmarks (~15 min on 2 idle cores): benchmarks/results.json and the table in BENCHMARKS.md.
 bench: install
-	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python benchmarks/bench_ingest.py
+	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf .assistant .pytest_cache

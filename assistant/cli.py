@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant.cli_facts import facts_app
@@ -70,7 +70,7 @@ def ingest(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=False,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -173,7 +173,7 @@ def draft(
         console.print(f"[red]Okänt värde för --llm: {llm} (välj none, openai eller local).[/red]")
         raise typer.Exit(2)
     request = DraftRequest(municipality=municipality, body=body, period=period, indicators=indicators or None,
-                           llm=llm)  # type: ignore[arg-type]
+                           llm=llm)
     try:
         result = AssistantService(Settings()).draft(request)
     except ServiceError as exc:

@@ -390,7 +390,7 @@ def read_facts_csv(path: Path) -> list[Fact]:
     facts = []
     for row in rows:
         number = row.pop("number")
-        facts.append(Fact(**row, number=float(number) if number else None))  # type: ignore[arg-type]
+        facts.append(Fact(**row, number=float(number) if number else None))
     return facts
 
 
@@ -407,4 +407,4 @@ def write_review_csv(items: Iterable[ReviewItem], path: Path) -> None:
 def read_review_csv(path: Path) -> list[ReviewItem]:
     """Read a needs-review list written by write_review_csv."""
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return [ReviewItem(**row) for row in csv.DictReader(f)]  # type: ignore[arg-type]
+        return [ReviewItem(**row) for row in csv.DictReader(f)]
