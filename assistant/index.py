@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -103,15 +104,20 @@ class LexicalIndex:
             self.records, self.by_document = {}, {}
             if self.docs_dir.is_dir():
                 for path in sorted(self.docs_dir.glob("*.json")):
-                    self._put_records(path.stem, json.loads(path.read_text(encoding="utf-8")))
+                    records = json.loads(path.read_text(encoding="utf-8"))
+                    for record in records:  # n-grams are only needed to build BM25: read again then (memory)
+                        record.pop("ngrams", None)
+                    self._put_records(path.stem, records)
             state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
             if state.get("stamp") == self._stamp() and state.get("ids") and (self.folder / "words").is_dir():
                 self._ids = list(state["ids"])
-                self.words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True, show_progress=False)
+                # Memory-mapped: a serving process keeps only the posting lists its questions touch resident.
+                self.words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True, mmap=True,
+                                             show_progress=False)
                 ngram_dir = self.folder / "ngrams"
                 self.ngrams = None
                 if ngram_dir.is_dir():
-                    self.ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True, show_progress=False)
+                    self.ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True, mmap=True, show_progress=False)
                 self._index_rows()
                 self._pending = 0
                 self._state_mtime = self.state_path.stat().st_mtime_ns
@@ -132,6 +138,8 @@ class LexicalIndex:
             self.records.pop(old, None)
         self.by_document[doc_id] = [r["id"] for r in records]
         for record in records:
+            # one string object per distinct stem instead of one per occurrence (a large share of the memory)
+            record["stems"] = [sys.intern(s) for s in record.get("stems") or []]
             self.records[record["id"]] = record
 
     def _stamp(self) -> str:
@@ -202,7 +210,7 @@ class LexicalIndex:
                 self.words.index([self.records[i]["stems"] or ["_"] for i in ids], show_progress=False)
                 if self.analyzer.ngram_size > 0:
                     self.ngrams = bm25s.BM25(k1=self.k1, b=self.b)
-                    self.ngrams.index([self.records[i]["ngrams"] or ["_"] for i in ids], show_progress=False)
+                    self.ngrams.index([tokens or ["_"] for tokens in self._ngram_tokens(ids)], show_progress=False)
             self._pending = 0
             self._index_rows()
             for name, model in (("words", self.words), ("ngrams", self.ngrams)):
@@ -212,6 +220,24 @@ class LexicalIndex:
                     model.save(str(target), show_progress=False)
             atomic_write_text(self.state_path, json.dumps({"stamp": self._stamp(), "ids": ids}))
             self._state_mtime = self.state_path.stat().st_mtime_ns
+
+    def _ngram_tokens(self, ids: list[str]) -> list[list[str]]:
+        """Each chunk's n-grams: from memory if put by this process, else from its document's file."""
+        from_files: dict[str, list[str]] = {}
+        read: set[str] = set()
+        out = []
+        for chunk_id in ids:
+            record = self.records[chunk_id]
+            tokens = record.get("ngrams")
+            if tokens is None:
+                doc_id = record["document_id"]
+                if doc_id not in read:
+                    read.add(doc_id)
+                    stored = json.loads((self.docs_dir / f"{doc_id}.json").read_text(encoding="utf-8"))
+                    from_files.update((r["id"], r["ngrams"]) for r in stored)
+                tokens = from_files.pop(chunk_id)
+            out.append(tokens)
+        return out
 
     def vocabulary(self, which: str) -> dict[str, int]:
         """The tokens one BM25 index knows."""
