@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import re
+import os
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +25,8 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 # Files that describe the corpus rather than belong to it: the manifest and the reviewed fact set.
 _SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv"}
+# No plan or report has a line this long; such a file is data (minified, base64), and chunking it takes minutes.
+MAX_LINE_CHARS = 100_000
 
 
 class IndexSink(Protocol):
@@ -75,11 +77,25 @@ class _Candidate:
     signature: list[int]
 
 
+_MAX_NAME_BYTES = 150  # well under the 255 bytes a file system allows, with room for temporary suffixes
+
+
 def safe_filename(name: str) -> str:
-    """A file name without folders, traversal or control characters (for uploads)."""
+    """A file name without folders, traversal, control or invisible characters, short enough to store (uploads)."""
     base = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
-    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", base).strip(" .")
-    return base[:180] or "namnlos.txt"
+    # Control, format (bidi overrides, zero-width), private and unassigned characters, and line separators.
+    base = "".join(
+        "_" if c in '<>:"|?*' or unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") else c
+        for c in base
+    ).strip(" .")
+    stem, suffix = os.path.splitext(base)
+    if len(suffix) > 16:
+        stem, suffix = base, ""
+    room = _MAX_NAME_BYTES - len(suffix.encode())
+    if len(stem.encode()) > room:  # cut by bytes at a character boundary, keep the suffix
+        stem = stem.encode()[:room].decode("utf-8", errors="ignore").rstrip(" .")
+    base = f"{stem}{suffix}" if stem else ""
+    return base or "namnlos.txt"
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileOutcome]]:
@@ -89,7 +105,9 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.name in _SKIP_NAMES or child.name.startswith(".") or child.is_dir():
+                # A link to a folder is not followed, but reported (see _read_one), never skipped silently.
+                folder = child.is_dir() and not child.is_symlink()
+                if child.name in _SKIP_NAMES or child.name.startswith(".") or folder:
                     continue
                 found.append((child, path))
         elif path.exists() or path.is_symlink():
@@ -117,6 +135,7 @@ class Ingestor:
         files, problems = collect_files(paths)
         report = IngestReport(outcomes=problems)
         with self.registry.lock():
+            self.registry.prune_document_files()  # left by a run that was killed before its commit
             candidates = self._read_all(files, metadata or {}, report, progress)
             self._apply(candidates, report, progress)
         return report
@@ -145,6 +164,10 @@ class Ingestor:
             except ValueError as exc:  # a broken manifest
                 report.outcomes.append(FileOutcome(path.name, "failed", reason=str(exc)))
                 continue
+            except Exception as exc:  # noqa: BLE001 - a parser's surprise on a hostile file must not stop the batch
+                reason = f"filen kunde inte läsas, oväntat fel i tolkningen ({type(exc).__name__}: {exc})"
+                report.outcomes.append(FileOutcome(path.name, "failed", reason=reason[:300]))
+                continue
             doc = candidate.document
             existing = self.registry.entries.get(doc.id)
             if existing is not None or doc.id in seen:
@@ -166,7 +189,10 @@ class Ingestor:
     def _read_one(self, path: Path, root: Path, meta: DocumentMeta | None) -> _Candidate:
         limits = self.settings.ingest
         if path.is_symlink():
-            target = path.resolve()
+            try:
+                target = path.resolve()
+            except (OSError, RuntimeError) as exc:  # RuntimeError: a loop (Python < 3.13)
+                raise LoadError("symbolisk länk som pekar i en slinga eller inte kan följas; den läses inte") from exc
             if not target.is_relative_to(root.resolve()):
                 raise LoadError("symbolisk länk som pekar utanför mappen; den läses inte")
         if not path.is_file():
@@ -187,6 +213,12 @@ class Ingestor:
         cleaned = clean_pages(loaded.pages)
         if not cleaned.text.strip():
             raise LoadError("filen innehåller ingen läsbar text")
+        longest = max(len(line) for line in cleaned.text.split("\n"))
+        if longest > MAX_LINE_CHARS:
+            raise LoadError(
+                f"en rad i filen är {longest:_} tecken lång, över gränsen {MAX_LINE_CHARS:_}; "
+                "filen ser inte ut som löpande text (data eller kod?)".replace("_", " ")
+            )
         text = cleaned.text
         if self.settings.privacy.mask_personnummer:
             # Same length, so page and section spans stay valid; nothing downstream ever sees the digits.
@@ -246,6 +278,8 @@ class Ingestor:
         entry.duplicate_of, entry.similarity = primary.id, round(score, 3)
         self.registry.entries[entry.id] = entry
         self.registry.save()
+        if previous is not None:
+            self.registry.delete_document_file(previous.id)
         report.outcomes.append(
             FileOutcome(cand.document.name, "duplicate", document_id=entry.id, duplicate_of=primary.name,
                         similarity=entry.similarity, reason="nästan samma innehåll som ett redan indexerat dokument")
@@ -276,17 +310,22 @@ class Ingestor:
             )
         self.registry.entries[doc.id] = self._entry(cand, "indexed")
         self.registry.save()
+        if previous is not None:
+            self.registry.delete_document_file(previous.id)
         status: Status = "updated" if previous is not None else "ingested"
         report.outcomes.append(
             FileOutcome(doc.name, status, document_id=doc.id, replaced=replaced.name if replaced else None)
         )
 
     def _forget(self, entry: RegistryEntry) -> None:
-        """Remove an older version of a file from sinks, registry and disk."""
+        """Remove an older version of a file from the sinks and the registry (its file goes after the commit).
+
+        Deleting the cleaned document before the registry is saved would leave, after a crash, a registry
+        entry without its document, and every later start would fail to sync the index.
+        """
         for sink in self.sinks:
             sink.remove(entry.id)
         self.registry.entries.pop(entry.id, None)
-        self.registry.delete_document_file(entry.id)
 
     def delete(self, doc_id: str) -> bool:
         """Delete one document (and its chunks, via the sinks); its duplicates go with it."""

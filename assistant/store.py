@@ -117,6 +117,18 @@ class Registry:
         """All primary documents, in name order."""
         return [self.load_document(e.id) for e in sorted(self.indexed(), key=lambda e: e.name)]
 
+    def prune_document_files(self) -> list[str]:
+        """Delete cleaned documents the registry does not list (a crash before the commit); call under lock()."""
+        pruned = []
+        if self.documents_dir.is_dir():
+            for path in self.documents_dir.glob("*.json"):
+                if path.stem not in self.entries:
+                    path.unlink(missing_ok=True)
+                    pruned.append(path.stem)
+            for path in self.documents_dir.glob(".*.tmp"):  # a write cut short
+                path.unlink(missing_ok=True)
+        return pruned
+
     def delete_document_file(self, doc_id: str) -> None:
         """Remove a stored cleaned document."""
         with contextlib.suppress(FileNotFoundError):
@@ -144,11 +156,18 @@ class DocumentCache:
             self._stamp = stamp
 
     def __call__(self, name: str) -> SourceDocument | None:
-        """The primary document with this file name, or None."""
+        """The primary document with this file name, or None (also when it was replaced while being read)."""
         self._refresh()
-        doc_id = self._names.get(name)
+        # Local references: another thread may swap in a fresh cache between these lines (the server's threads).
+        names, docs = self._names, self._docs
+        doc_id = names.get(name)
         if doc_id is None:
             return None
-        if doc_id not in self._docs:
-            self._docs[doc_id] = self.registry.load_document(doc_id)
-        return self._docs[doc_id]
+        document = docs.get(doc_id)
+        if document is None:
+            try:
+                document = self.registry.load_document(doc_id)
+            except FileNotFoundError:  # deleted or replaced by an ingestion after we read the registry
+                return None
+            docs[doc_id] = document
+        return document

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
@@ -61,3 +62,116 @@ def make_zip_bomb_docx(path: Path, megabytes: int = 300) -> Path:
                 member.write(chunk)
     path.write_bytes(buffer.getvalue())
     return path
+
+
+# -- more hostile shapes and distinct Swedish documents (tests/test_hostile.py, test_crash.py, test_concurrency.py)
+
+_PLACES = ["Testby", "Uppby", "Nedby", "Västerköping", "Österå", "Sjöhamra", "Björkvik", "Lövsta", "Granhult",
+           "Ekeberga", "Älvnäs", "Bergsjö", "Tallåsen", "Mossvik"]
+_BODIES = ["Socialnämnden", "Omsorgsnämnden", "Individnämnden", "Äldrenämnden", "Kulturnämnden", "Utbildningsnämnden"]
+_TOPICS = ["hemtjänsten", "särskilt boende", "dagverksamheten", "biblioteken", "fritidsgårdarna", "skolskjutsarna",
+           "färdtjänsten", "ekonomiskt bistånd", "missbruksvården", "korttidsboendet", "musikskolan", "simhallen",
+           "vuxenutbildningen", "familjecentralen", "anhörigstödet", "boendestödet"]
+_VERBS = ["ökade", "minskade", "låg kvar på", "förbättrades till", "sjönk till", "steg till", "landade på"]
+_MEASURES = ["andelen nöjda brukare", "personalomsättningen", "sjukfrånvaron", "kostnaden per invånare",
+             "antalet besök", "väntetiden", "kontinuiteten", "andelen heltider", "antalet ärenden",
+             "nettokostnaden", "andelen digitala möten", "antalet utbildade medarbetare"]
+_ACTIONS = ["inför fasta team", "startar ett projekt om", "utreder", "upphandlar", "digitaliserar", "samordnar",
+            "flyttar", "förstärker", "utvärderar", "slår samman"]
+
+
+def swedish_report(seed: int, sections: int = 4, paragraphs: int = 3) -> tuple[str, str]:
+    """A plan-like Swedish text that shares few word triples with another seed's (no near-duplicates): (name, text)."""
+    rng = random.Random(seed)
+    place = _PLACES[seed % len(_PLACES)]
+    body = _BODIES[seed % len(_BODIES)]
+    year = 2018 + seed % 8
+    lines = [f"Verksamhetsplan {year} för {body} i {place} kommun (nr {seed})", ""]
+    for s in range(sections):
+        topic = rng.choice(_TOPICS)
+        lines += [f"{s + 1}. {topic.capitalize()} i {place}", ""]
+        for _ in range(paragraphs):
+            sentences = []
+            for _ in range(rng.randint(2, 4)):
+                sentences.append(
+                    f"{rng.choice(_MEASURES).capitalize()} inom {rng.choice(_TOPICS)} {rng.choice(_VERBS)} "
+                    f"{rng.randint(2, 990)},{rng.randint(0, 9)} {rng.choice(['procent', 'tkr', 'dagar', 'st'])} "
+                    f"under {rng.choice(['första', 'andra', 'tredje', 'fjärde'])} kvartalet {year - rng.randint(0, 2)}."
+                )
+            sentences.append(f"{body} {rng.choice(_ACTIONS)} {rng.choice(_TOPICS)} i {rng.choice(_PLACES)} "
+                             f"senast {rng.randint(1, 28)} {rng.choice(['mars', 'juni', 'oktober'])} {year + 1}.")
+            lines += [" ".join(sentences), ""]
+    return f"{place.lower()}-{body.lower()}-{year}-{seed}.txt", "\n".join(lines)
+
+
+def write_reports(folder: Path, seeds: range | list[int], **shape: int) -> list[Path]:
+    """swedish_report files in folder, one per seed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for seed in seeds:
+        name, text = swedish_report(seed, **shape)
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def make_zip_renamed(path: Path) -> Path:
+    """An ordinary ZIP archive under a .pdf (or any) name."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("rapport.txt", "Årsrapport för hemtjänsten " * 20)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def make_docx_without_body(path: Path) -> Path:
+    """A ZIP that looks like Office Open XML but has no word/document.xml."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("docProps/core.xml", "<coreProperties/>")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def make_docx_with_broken_xml(path: Path) -> Path:
+    """A real DOCX whose document.xml has been replaced by XML that does not parse."""
+    source = io.BytesIO()
+    docx.Document().save(source)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source.getvalue())) as original, zipfile.ZipFile(buffer, "w") as archive:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = b"<w:document><w:body><w:p>trasig"  # unclosed tags, unknown prefix
+            archive.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def make_pdf_without_pages(path: Path) -> Path:
+    """A syntactically valid PDF whose page tree is empty."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def mixed_encoding_swedish() -> bytes:
+    """Lines in UTF-8 and lines in cp1252 pasted into one file (as happens when texts are merged)."""
+    return b"\n".join([
+        "Verksamhetsberättelse för Åsele kommun".encode(),
+        b"",
+        "Äldreomsorgen fick nya lokaler i Älvsbyn under våren.".encode("cp1252"),
+        "Nämnden följer upp brukarnas nöjdhet varje kvartal.".encode(),
+        "Målet för särskilt boende är 95 procent nöjda brukare.".encode("cp1252"),
+    ])
