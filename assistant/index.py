@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -10,6 +11,9 @@ import shutil
 import sys
 import threading
 import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -28,7 +32,7 @@ from assistant.clean import CLEANER_VERSION
 from assistant.embed import Embedder
 from assistant.query import Analyzer
 from assistant.settings import IndexSettings
-from assistant.store import atomic_write_text
+from assistant.store import ReadWriteLock, atomic_write_text
 from assistant.types import Chunk, DocumentMeta, SourceDocument
 
 log = logging.getLogger(__name__)
@@ -60,23 +64,40 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class _Bm25:
+    """One BM25 state, replaced as a whole so that a search never mixes rows of two builds."""
+
+    ids: list[str]  # chunk ids in row order
+    doc_keys: list[str]
+    doc_of_row: np.ndarray
+    words: Any
+    ngrams: Any
+
+
+_EMPTY = _Bm25([], [], np.zeros(0, dtype=np.int64), None, None)
+
+
 class LexicalIndex:
-    """Chunk table plus two BM25 indexes (Snowball stems; character n-grams), persisted in one folder."""
+    """Chunk table plus two BM25 indexes (Snowball stems; character n-grams), persisted in one folder.
+
+    Shared between processes through the index lock (the folder's parent's index.lock): writers (put, drop,
+    save) hold it exclusively, loading holds it shared, and only writers ever write files. One object serves
+    many reader threads or one writer thread: loads swap in new tables and a new BM25 state whole.
+    """
 
     def __init__(self, folder: Path, analyzer: Analyzer, k1: float, b: float) -> None:
         self.folder = folder
         self.analyzer = analyzer
         self.k1, self.b = k1, b
+        self.lock = ReadWriteLock.for_path(folder.parent / "index.lock")
         self.records: dict[str, dict[str, Any]] = {}  # chunk id → record
         self.by_document: dict[str, list[str]] = {}
-        self._ids: list[str] = []
-        self.doc_of_row: np.ndarray = np.zeros(0, dtype=np.int64)
-        self.doc_keys: list[str] = []
-        self.words: Any = None
-        self.ngrams: Any = None
+        self._bm25 = _EMPTY
         self._state_mtime: int | None = None
         self.generation = 0  # bumped whenever the chunk table changes, so readers know to refresh
         self._pending = 0  # chunks added or dropped since BM25 was last built
+        self.unsaved = False  # the BM25 in memory is not the one on disk (a writer's save() fixes that)
         self._lock = threading.RLock()
         self.load()
 
@@ -84,7 +105,17 @@ class LexicalIndex:
     def ids(self) -> list[str]:
         """Chunk ids in BM25 row order (builds BM25 first if changes are pending)."""
         self.flush()
-        return self._ids
+        return self._bm25.ids
+
+    @property
+    def words(self) -> Any:
+        """The BM25 index of word stems (None when empty)."""
+        return self._bm25.words
+
+    @property
+    def ngrams(self) -> Any:
+        """The BM25 index of character n-grams (None when empty or switched off)."""
+        return self._bm25.ngrams
 
     @property
     def docs_dir(self) -> Path:
@@ -97,32 +128,35 @@ class LexicalIndex:
         return self.folder / "state.json"
 
     def load(self) -> None:
-        """Read the chunk table and the saved BM25 indexes (rebuilt when they do not match the table)."""
+        """Read the chunk table and the saved BM25 indexes; if they do not match (a crash, a deferred rebuild),
+        build BM25 in memory: a reader never writes, the next writer saves (see save)."""
         import bm25s
 
-        with self._lock:
-            self.records, self.by_document = {}, {}
+        with self.lock.hold(), self._lock:
+            records: dict[str, dict[str, Any]] = {}
+            by_document: dict[str, list[str]] = {}
             if self.docs_dir.is_dir():
                 for path in sorted(self.docs_dir.glob("*.json")):
-                    records = json.loads(path.read_text(encoding="utf-8"))
-                    for record in records:  # n-grams are only needed to build BM25: read again then (memory)
+                    stored = json.loads(path.read_text(encoding="utf-8"))
+                    for record in stored:  # n-grams are only needed to build BM25: read again then (memory)
                         record.pop("ngrams", None)
-                    self._put_records(path.stem, records)
-            state = json.loads(self.state_path.read_text()) if self.state_path.is_file() else {}
-            if state.get("stamp") == self._stamp() and state.get("ids") and (self.folder / "words").is_dir():
-                self._ids = list(state["ids"])
+                    _put_records(records, by_document, path.stem, stored)
+            mtime = self.state_path.stat().st_mtime_ns if self.state_path.is_file() else None
+            state = json.loads(self.state_path.read_text()) if mtime is not None else {}
+            if state.get("stamp") == self._stamp(records) and state.get("ids") and (self.folder / "words").is_dir():
                 # Memory-mapped: a serving process keeps only the posting lists its questions touch resident.
-                self.words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True, mmap=True,
-                                             show_progress=False)
+                words = bm25s.BM25.load(str(self.folder / "words"), load_vocab=True, mmap=True, show_progress=False)
                 ngram_dir = self.folder / "ngrams"
-                self.ngrams = None
+                ngrams = None
                 if ngram_dir.is_dir():
-                    self.ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True, mmap=True, show_progress=False)
-                self._index_rows()
-                self._pending = 0
-                self._state_mtime = self.state_path.stat().st_mtime_ns
+                    ngrams = bm25s.BM25.load(str(ngram_dir), load_vocab=True, mmap=True, show_progress=False)
+                bm25, self.unsaved = self._state(list(state["ids"]), records, by_document, words, ngrams), False
             else:
-                self.rebuild()
+                bm25, self.unsaved = self._build(records, by_document), True
+            self.by_document, self.records, self._bm25 = by_document, records, bm25
+            self._pending = 0
+            self.generation += 1
+            self._state_mtime = mtime
 
     def reload_if_changed(self) -> None:
         """Pick up changes written by another process (an ingestion run) since this one loaded."""
@@ -131,25 +165,21 @@ class LexicalIndex:
         except FileNotFoundError:
             return
         if mtime != self._state_mtime:
-            self.load()
+            with self.lock.hold():  # no writer half-way; look again, it may have changed once more
+                if self.state_path.stat().st_mtime_ns != self._state_mtime:
+                    self.load()
 
-    def _put_records(self, doc_id: str, records: list[dict[str, Any]]) -> None:
-        for old in self.by_document.pop(doc_id, []):
-            self.records.pop(old, None)
-        self.by_document[doc_id] = [r["id"] for r in records]
-        for record in records:
-            # one string object per distinct stem instead of one per occurrence (a large share of the memory)
-            record["stems"] = [sys.intern(s) for s in record.get("stems") or []]
-            self.records[record["id"]] = record
+    def _stamp(self, records: dict[str, dict[str, Any]]) -> str:
+        return _digest([self.k1, self.b, self.analyzer.ngram_size, sorted(records)])
 
-    def _stamp(self) -> str:
-        return _digest([self.k1, self.b, self.analyzer.ngram_size, sorted(self.records)])
-
-    def _index_rows(self) -> None:
-        self.generation += 1
-        self.doc_keys = sorted(self.by_document)
-        position = {d: i for i, d in enumerate(self.doc_keys)}
-        self.doc_of_row = np.array([position[self.records[i]["document_id"]] for i in self._ids], dtype=np.int64)
+    @staticmethod
+    def _state(
+        ids: list[str], records: dict[str, dict[str, Any]], by_document: dict[str, list[str]], words: Any, ngrams: Any
+    ) -> _Bm25:
+        doc_keys = sorted(by_document)
+        position = {d: i for i, d in enumerate(doc_keys)}
+        doc_of_row = np.array([position[records[i]["document_id"]] for i in ids], dtype=np.int64)
+        return _Bm25(ids, doc_keys, doc_of_row, words, ngrams)
 
     def put(self, document: SourceDocument, chunks: list[Chunk]) -> None:
         """Store (or replace) one document's chunks; BM25 follows now or before the next search (see REBUILD_SHARE)."""
@@ -159,20 +189,20 @@ class LexicalIndex:
             record = {**chunk.model_dump(mode="json"), **document.meta.model_dump(mode="json")}
             record.update(stems=self.analyzer.stems(text), ngrams=self.analyzer.ngrams(text))
             records.append(record)
-        with self._lock:
+        with self.lock.hold(exclusive=True), self._lock:
             self._pending += len(self.by_document.get(document.id, [])) + len(records)
             atomic_write_text(self.docs_dir / f"{document.id}.json", json.dumps(records, ensure_ascii=False))
-            self._put_records(document.id, records)
+            _put_records(self.records, self.by_document, document.id, records)
             self._changed()
 
     def drop(self, doc_id: str) -> None:
         """Forget one document's chunks; BM25 follows as for put."""
-        with self._lock:
+        with self.lock.hold(exclusive=True), self._lock:
             if doc_id not in self.by_document:
                 return
             self._pending += len(self.by_document[doc_id])
             (self.docs_dir / f"{doc_id}.json").unlink(missing_ok=True)
-            self._put_records(doc_id, [])
+            _put_records(self.records, self.by_document, doc_id, [])
             self.by_document.pop(doc_id, None)
             self._changed()
 
@@ -180,11 +210,12 @@ class LexicalIndex:
         """After a change of the chunk files: rebuild when the change is large, else mark BM25 stale.
 
         The chunk files are the truth; state.json names the chunk set the saved BM25 files belong to, so a
-        crash or another process that loads before the rebuild sees the mismatch and rebuilds (see load).
+        crash or another process that loads before the rebuild sees the mismatch and builds its own (see load).
         Touching state.json tells readers in other processes to reload.
         """
         self.generation += 1
-        if self._pending >= REBUILD_SHARE * len(self._ids) or not self.state_path.is_file():
+        self.unsaved = True
+        if self._pending >= REBUILD_SHARE * len(self._bm25.ids) or not self.state_path.is_file():
             self.rebuild()
             return
         stamp = max(time.time_ns(), (self._state_mtime or 0) + 1)
@@ -192,42 +223,53 @@ class LexicalIndex:
         self._state_mtime = self.state_path.stat().st_mtime_ns
 
     def flush(self) -> None:
-        """Build BM25 now if changes are pending (searches do this themselves)."""
+        """Build BM25 in memory if changes are pending (searches do this themselves; save() writes it)."""
         if self._pending:
             with self._lock:
                 if self._pending:
-                    self.rebuild()
+                    self._bm25 = self._build(self.records, self.by_document)
+                    self._pending = 0
 
     def rebuild(self) -> None:
         """BM25 over the stored tokens (no re-analysis of unchanged documents), then save."""
-        import bm25s
-
         with self._lock:
-            self._ids = ids = sorted(self.records)
-            self.words = self.ngrams = None
-            if ids:
-                self.words = bm25s.BM25(k1=self.k1, b=self.b)
-                self.words.index([self.records[i]["stems"] or ["_"] for i in ids], show_progress=False)
-                if self.analyzer.ngram_size > 0:
-                    self.ngrams = bm25s.BM25(k1=self.k1, b=self.b)
-                    self.ngrams.index([tokens or ["_"] for tokens in self._ngram_tokens(ids)], show_progress=False)
-            self._pending = 0
-            self._index_rows()
-            for name, model in (("words", self.words), ("ngrams", self.ngrams)):
+            self._pending = max(self._pending, 1)
+            self.save()
+
+    def save(self) -> None:
+        """Write BM25 (built first if pending) and then the state that names its chunk set; a writer's job."""
+        with self.lock.hold(exclusive=True), self._lock:
+            self.flush()
+            bm25 = self._bm25
+            for name, model in (("words", bm25.words), ("ngrams", bm25.ngrams)):
                 target = self.folder / name
-                shutil.rmtree(target, ignore_errors=True)
+                shutil.rmtree(target, ignore_errors=True)  # readers that mapped the old files keep them
                 if model is not None:
                     model.save(str(target), show_progress=False)
-            atomic_write_text(self.state_path, json.dumps({"stamp": self._stamp(), "ids": ids}))
+            atomic_write_text(self.state_path, json.dumps({"stamp": self._stamp(self.records), "ids": bm25.ids}))
             self._state_mtime = self.state_path.stat().st_mtime_ns
+            self.unsaved = False
 
-    def _ngram_tokens(self, ids: list[str]) -> list[list[str]]:
+    def _build(self, records: dict[str, dict[str, Any]], by_document: dict[str, list[str]]) -> _Bm25:
+        import bm25s
+
+        ids = sorted(records)
+        words = ngrams = None
+        if ids:
+            words = bm25s.BM25(k1=self.k1, b=self.b)
+            words.index([records[i]["stems"] or ["_"] for i in ids], show_progress=False)
+            if self.analyzer.ngram_size > 0:
+                ngrams = bm25s.BM25(k1=self.k1, b=self.b)
+                ngrams.index([tokens or ["_"] for tokens in self._ngram_tokens(records, ids)], show_progress=False)
+        return self._state(ids, records, by_document, words, ngrams)
+
+    def _ngram_tokens(self, records: dict[str, dict[str, Any]], ids: list[str]) -> list[list[str]]:
         """Each chunk's n-grams: from memory if put by this process, else from its document's file."""
         from_files: dict[str, list[str]] = {}
         read: set[str] = set()
         out = []
         for chunk_id in ids:
-            record = self.records[chunk_id]
+            record = records[chunk_id]
             tokens = record.get("ngrams")
             if tokens is None:
                 doc_id = record["document_id"]
@@ -242,7 +284,8 @@ class LexicalIndex:
     def vocabulary(self, which: str) -> dict[str, int]:
         """The tokens one BM25 index knows."""
         self.flush()
-        model = self.words if which == "words" else self.ngrams
+        bm25 = self._bm25
+        model = bm25.words if which == "words" else bm25.ngrams
         return model.vocab_dict if model is not None else {}
 
     def search(
@@ -250,11 +293,12 @@ class LexicalIndex:
     ) -> list[tuple[str, float]]:
         """Top n (chunk id, score) of one BM25 index for weighted query tokens, restricted to some documents."""
         self.flush()
-        model = self.words if which == "words" else self.ngrams
+        bm25 = self._bm25  # one state for the whole search, whatever another thread loads meanwhile
+        model = bm25.words if which == "words" else bm25.ngrams
         if model is None:
             return []
         data, indices, indptr = model.scores["data"], model.scores["indices"], model.scores["indptr"]
-        ids = self._ids
+        ids = bm25.ids
         scores = np.zeros(len(ids), dtype=np.float32)
         for token, weight in weights.items():
             column = model.vocab_dict.get(token)
@@ -263,9 +307,21 @@ class LexicalIndex:
             lo, hi = indptr[column], indptr[column + 1]
             scores[indices[lo:hi]] += weight * data[lo:hi]
         if doc_ids is not None:
-            allowed = np.array([d in doc_ids for d in self.doc_keys], dtype=bool)
-            scores[~allowed[self.doc_of_row]] = 0.0
+            allowed = np.array([d in doc_ids for d in bm25.doc_keys], dtype=bool)
+            scores[~allowed[bm25.doc_of_row]] = 0.0
         return [(ids[i], float(scores[i])) for i in _top(scores, n) if scores[i] > 0]
+
+
+def _put_records(
+    records: dict[str, dict[str, Any]], by_document: dict[str, list[str]], doc_id: str, new: list[dict[str, Any]]
+) -> None:
+    for old in by_document.pop(doc_id, []):
+        records.pop(old, None)
+    by_document[doc_id] = [r["id"] for r in new]
+    for record in new:
+        # one string object per distinct stem instead of one per occurrence (a large share of the memory)
+        record["stems"] = [sys.intern(s) for s in record.get("stems") or []]
+        records[record["id"]] = record
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -292,8 +348,6 @@ class HybridIndex:
         chroma_url: str | None = None,
         client: Any = None,
     ) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.embedder, self.chunker, self.settings = embedder, chunker, settings
         self.analyzer = Analyzer(settings.ngram_size)
         self.fingerprint = _digest(
@@ -301,22 +355,80 @@ class HybridIndex:
              "cleaner": CLEANER_VERSION, "ef_search": settings.hnsw_ef_search}
         )
         self.collection_name = f"{settings.collection_prefix}-{self.fingerprint}"
-        self.client = client or chroma_client(chroma_url, data_dir / "chroma")
+        # An embedded Chroma is not multi-process safe: a process that opened it does not see another process's
+        # writes and its queries can fail ("Error finding id") once that process has written. So every read and
+        # write holds the index lock (readers shared, the writer exclusive) and after each write the writer
+        # leaves a new generation; a holder that sees a generation it did not write reopens Chroma (and BM25).
+        self.lock = ReadWriteLock.for_path(data_dir / "index" / "index.lock")
+        self._generation_path = data_dir / "index" / "generation"
+        self._chroma_path = data_dir / "chroma"
+        self._reopenable = client is None and not chroma_url
+        self._refreshing = threading.Lock()
+        with self.lock.hold(exclusive=True):
+            self._generation = self._read_generation()
+            self.client = client or chroma_client(chroma_url, self._chroma_path)
+            self._open_collection()
+            if not chroma_url:
+                self._drop_stale_collections()
+            lexical_fp = _digest([self.fingerprint, settings.bm25_k1, settings.bm25_b, settings.ngram_size])
+            self.lexical_dir = data_dir / "index" / f"bm25-{lexical_fp}"
+            self._drop_stale_lexical(data_dir / "index")
+            self.lexical = LexicalIndex(self.lexical_dir, self.analyzer, settings.bm25_k1, settings.bm25_b)
+
+    def _open_collection(self) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         self.collection = self.client.get_or_create_collection(
             name=self.collection_name,
             # A wide search makes the approximate index exact at this size, so rankings do not depend on how
             # the graph happened to be built (embedded store or server, insertion order, threads).
-            configuration={"hnsw": {"space": "cosine", "ef_search": settings.hnsw_ef_search}},
-            metadata={"fingerprint": self.fingerprint, "embedder": embedder.name, "cleaner": CLEANER_VERSION},
+            configuration={"hnsw": {"space": "cosine", "ef_search": self.settings.hnsw_ef_search}},
+            metadata={"fingerprint": self.fingerprint, "embedder": self.embedder.name, "cleaner": CLEANER_VERSION},
             embedding_function=None,  # vectors always come from our embedder; never Chroma's ONNX default
         )
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
-        if not chroma_url:
-            self._drop_stale_collections()
-        lexical_fp = _digest([self.fingerprint, settings.bm25_k1, settings.bm25_b, settings.ngram_size])
-        self.lexical_dir = data_dir / "index" / f"bm25-{lexical_fp}"
-        self._drop_stale_lexical(data_dir / "index")
-        self.lexical = LexicalIndex(self.lexical_dir, self.analyzer, settings.bm25_k1, settings.bm25_b)
+
+    def _read_generation(self) -> str:
+        try:
+            return self._generation_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def _refresh(self) -> None:
+        """With the lock held: after another writer's change, open Chroma afresh and reload BM25."""
+        generation = self._read_generation()
+        if generation == self._generation:
+            return
+        with self._refreshing:
+            if generation == self._generation:
+                return
+            if self._reopenable:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                # Chroma caches one system per path in a process; drop it so the new client reads the disk.
+                SharedSystemClient._identifier_to_system.pop(str(self._chroma_path), None)
+                self.client = chroma_client(None, self._chroma_path)
+                self._open_collection()
+            self.lexical.reload_if_changed()
+            self._generation = generation
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read both stores as one writer left them (no write half-way)."""
+        with self.lock.hold():
+            self._refresh()
+            yield
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Change both stores while readers wait; they see the change whole, then a new generation."""
+        with self.lock.hold(exclusive=True):
+            self._refresh()
+            try:
+                yield
+            finally:
+                self._generation = uuid.uuid4().hex
+                atomic_write_text(self._generation_path, self._generation)
 
     def _drop_stale_collections(self) -> None:
         """An embedded store keeps only the current fingerprint's collection (a server may serve other configs)."""
@@ -338,50 +450,77 @@ class HybridIndex:
         """Chunk, embed (cache permitting) and store one document; unchanged chunks are left alone."""
         chunks = self.chunker.chunk(document)
         new_ids = {c.id for c in chunks}
-        if self._chroma_ids(document.id) != new_ids:
-            self.vector_store.delete(document.id)
-            if chunks:
-                nodes: list[BaseNode] = [to_node(c, document) for c in chunks]
-                vectors = self.embedder.embed([n.get_content() for n in nodes])
-                for node, vector in zip(nodes, vectors, strict=True):
-                    node.embedding = vector.tolist()
-                self.vector_store.add(nodes)
-        if set(self.lexical.by_document.get(document.id, [])) != new_ids:
-            self.lexical.put(document, chunks)
+        with self.reading():
+            vectors_ok = self._chroma_ids(document.id) == new_ids
+            lexical_ok = set(self.lexical.by_document.get(document.id, [])) == new_ids
+        if vectors_ok and lexical_ok:
+            return
+        nodes: list[BaseNode] = [] if vectors_ok else [to_node(c, document) for c in chunks]
+        if nodes:  # embedding is the slow part: done before readers are made to wait
+            vectors = self.embedder.embed([n.get_content() for n in nodes])
+            for node, vector in zip(nodes, vectors, strict=True):
+                node.embedding = vector.tolist()
+        with self._writing():
+            if not vectors_ok:
+                self.vector_store.delete(document.id)
+                if nodes:
+                    self.vector_store.add(nodes)
+            if not lexical_ok:
+                self.lexical.put(document, chunks)
 
     def remove(self, document_id: str) -> None:
         """Forget a document's chunks in both indexes."""
-        self.vector_store.delete(document_id)
-        self.lexical.drop(document_id)
+        with self.reading():
+            present = document_id in self.lexical.by_document or bool(self._chroma_ids(document_id))
+        if present:
+            with self._writing():
+                self.vector_store.delete(document_id)
+                self.lexical.drop(document_id)
 
     # -- consistency -----------------------------------------------------------------------------------------
 
     def _chroma_ids(self, document_id: str) -> set[str]:
-        return set(self.collection.get(where={"document_id": document_id}, include=[])["ids"])
+        with self.reading():
+            return set(self.collection.get(where={"document_id": document_id}, include=[])["ids"])
+
+    def _chroma_chunks(self) -> dict[str, set[str]]:
+        """Chunk ids in the vector store, by document."""
+        with self.reading():
+            got = self.collection.get(include=["metadatas"])
+        chunks: dict[str, set[str]] = {}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            chunks.setdefault(str(meta["document_id"]), set()).add(chunk_id)
+        return chunks
 
     def document_ids(self) -> set[str]:
         """Documents that have chunks in the vector store."""
-        metas = self.collection.get(include=["metadatas"])["metadatas"] or []
-        return {str(m["document_id"]) for m in metas}
+        return set(self._chroma_chunks())
 
     def chunk_count(self, document_id: str) -> int:
         """Chunks of one document in the vector store."""
         return len(self._chroma_ids(document_id))
 
     def sync(self, documents: list[SourceDocument]) -> None:
-        """Make both indexes hold exactly these documents (after a fingerprint change, a crash, another writer)."""
+        """Make both indexes hold exactly these documents (after a fingerprint change, a crash, another writer).
+
+        A document whose chunks differ between Chroma and BM25 (a run killed half-way) is indexed again.
+        """
         wanted = {d.id: d for d in documents}
-        in_chroma = self.document_ids()
-        for doc_id in (in_chroma | set(self.lexical.by_document)) - set(wanted):
+        with self.reading():
+            in_chroma = self._chroma_chunks()
+            in_lexical = {d: set(ids) for d, ids in self.lexical.by_document.items()}
+        for doc_id in (set(in_chroma) | set(in_lexical)) - set(wanted):
             self.remove(doc_id)
         for doc_id, document in wanted.items():
-            if doc_id not in in_chroma or doc_id not in self.lexical.by_document:
+            if doc_id not in in_chroma or in_chroma[doc_id] != in_lexical.get(doc_id):
                 self.add(document)
         self.flush()
 
     def flush(self) -> None:
-        """Bring the saved BM25 files up to date (call after a batch of adds; searches do it themselves)."""
-        self.lexical.flush()
+        """Save BM25 if this process changed it without saving (call after a batch of adds; readers never save)."""
+        if self.lexical.unsaved:
+            with self._writing():
+                self.lexical.save()
 
     # -- search ----------------------------------------------------------------------------------------------
 
@@ -395,14 +534,16 @@ class HybridIndex:
                 filters=[MetadataFilter(key="document_id", operator=FilterOperator.IN, value=sorted(doc_ids))]
             )
         query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=n, filters=filters)
-        result = self.vector_store.query(query)
+        with self.reading():
+            result = self.vector_store.query(query)
         return list(zip(result.ids or [], result.similarities or [], strict=True))
 
     def documents_meta(self) -> dict[str, DocumentMeta]:
         """Metadata of the indexed documents, by id."""
         metas: dict[str, DocumentMeta] = {}
-        for doc_id, chunk_ids in self.lexical.by_document.items():
-            if chunk_ids:
-                record = self.lexical.records[chunk_ids[0]]
+        by_document, records = self.lexical.by_document, self.lexical.records  # a reload swaps both, this order
+        for doc_id, chunk_ids in by_document.items():
+            record = records.get(chunk_ids[0]) if chunk_ids else None
+            if record is not None:
                 metas[doc_id] = DocumentMeta.model_validate({k: record[k] for k in DocumentMeta.model_fields})
         return metas

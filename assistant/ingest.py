@@ -138,7 +138,15 @@ class Ingestor:
             self.registry.prune_document_files()  # left by a run that was killed before its commit
             candidates = self._read_all(files, metadata or {}, report, progress)
             self._apply(candidates, report, progress)
+            self._flush()
         return report
+
+    def _flush(self) -> None:
+        """Let sinks save work they deferred during the batch (BM25 is rebuilt once, not per document)."""
+        for sink in self.sinks:
+            flush = getattr(sink, "flush", None)  # optional: not every sink defers work
+            if callable(flush):
+                flush()
 
     def _read_all(
         self,
@@ -341,4 +349,5 @@ class Ingestor:
             self.registry.entries.pop(doc_id)
             self.registry.save()
             self.registry.delete_document_file(doc_id)
+            self._flush()
         return True

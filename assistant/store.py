@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,55 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+class ReadWriteLock:
+    """Many readers or one writer, across processes (flock) and threads; a nested hold in a thread is free.
+
+    One object per lock file in a process (see for_path), so that every thread's hold is known to the others.
+    """
+
+    _by_path: dict[Path, ReadWriteLock] = {}
+    _by_path_lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    @classmethod
+    def for_path(cls, path: Path) -> ReadWriteLock:
+        """The process's one lock object for this file."""
+        key = path.absolute()
+        with cls._by_path_lock:
+            if key not in cls._by_path:
+                cls._by_path[key] = cls(key)
+            return cls._by_path[key]
+
+    @contextlib.contextmanager
+    def hold(self, exclusive: bool = False) -> Iterator[None]:
+        """Hold the lock shared (to read) or exclusive (to write) until the block ends."""
+        held = getattr(self._local, "mode", None)
+        if held is not None:  # this thread holds it already: the outer hold covers the inner one
+            if exclusive and held != "exclusive":
+                raise RuntimeError(f"{self.path}: a shared hold cannot become exclusive (deadlock)")
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        # One open file per hold, so flock tells threads apart. The turnstile gives a waiting writer its turn:
+        # it holds the turnstile while it waits, so new readers queue behind it instead of starving it.
+        with open(self.path, "a+b") as handle, open(self.path.with_name(self.path.name + ".turn"), "a+b") as turn:
+            fcntl.flock(turn, mode)
+            try:
+                fcntl.flock(handle, mode)
+            finally:
+                fcntl.flock(turn, fcntl.LOCK_UN)
+            self._local.mode = "exclusive" if exclusive else "shared"
+            try:
+                yield
+            finally:
+                self._local.mode = None
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class RegistryEntry(BaseModel):
