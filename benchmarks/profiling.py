@@ -1,6 +1,6 @@
 """Profiles behind BENCHMARKS.md (pyinstrument, text output in benchmarks/profiles/).
 
-Run: .venv/bin/python benchmarks/profile.py pipeline|retrieval [--size 100000]
+Run: .venv/bin/python benchmarks/profiling.py pipeline|retrieval [--size 100000]
 pipeline  — the full ingest of benchmarks/.work/synth-1000 with the real embedder (fresh data dir and cache);
 retrieval — 100 filtered hybrid retrievals on the hash index of --size chunks built by bench_scale.py.
 Needs pyinstrument (pip install pyinstrument==5.1.3).
