@@ -36,7 +36,9 @@ class Loader(Protocol):
 def looks_binary(data: bytes) -> bool:
     """True when the bytes are not text: NUL bytes or many control characters."""
     head = data[:65536]
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM: every other byte is NUL
+        return "\x00" in head.decode("utf-16", errors="replace")
+    if b"\x00" in head:
         return True
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     return control > max(8, len(head) // 100)

@@ -32,6 +32,12 @@ def test_mixed_encoding_is_decoded_line_by_line() -> None:
     assert decode_text(data) == "Första raden är UTF-8: åäö\nAndra raden är cp1252: ÅÄÖ"
 
 
+def test_utf16_file_with_bom_is_text(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.txt"
+    path.write_bytes(SWEDISH.encode("utf-16"))
+    assert load(path).pages == [SWEDISH]
+
+
 def test_binary_is_detected() -> None:
     assert looks_binary(bytes(range(256)) * 10)
     assert looks_binary(b"text\x00med nolltecken")
