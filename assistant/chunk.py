@@ -41,6 +41,9 @@ def _count_tiktoken(encoding: str) -> Callable[[str], int]:
     """A tiktoken counter (the BPE files come from llama-index's bundled cache; see assistant.offline)."""
     import tiktoken
 
+    from assistant.offline import configure_offline_env
+
+    configure_offline_env()  # library callers too: tiktoken must read the bundled files, never download them
     enc = tiktoken.get_encoding(encoding)
     return lambda text: len(enc.encode(text, disallowed_special=()))
 
@@ -120,7 +123,12 @@ class Chunker:
         """'Tabell: heading | Kolumner: …' when `at` lies in a table whose column header line precedes it."""
         if not self.settings.table_header:
             return ""
-        lines = _lines(text, region_start, at)
+        # Only the last 60 lines before `at` are looked at: scan a bounded window, not the whole section
+        # (a long section would otherwise cost O(n) per chunk and O(n²) per document).
+        window = max(region_start, at - 24_000)
+        if window > region_start:
+            window = text.find("\n", window, at) + 1 or at
+        lines = _lines(text, window, at)
         for i in range(len(lines) - 1, max(-1, len(lines) - 60), -1):
             line = text[lines[i].start : lines[i].end]
             if is_column_header(line):
