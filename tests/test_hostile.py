@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from assistant.api import create_app
 from assistant.index import HybridIndex
 from assistant.ingest import Ingestor, safe_filename
-from assistant.pipeline import build_index, build_ingestor
+from assistant.pipeline import build_ingestor
 from assistant.service import AssistantService
 from assistant.settings import IngestSettings, Settings
 from assistant.store import Registry
@@ -35,6 +35,7 @@ from tests.filemakers import (
     mixed_encoding_swedish,
     swedish_report,
 )
+from tests.index_checks import assert_index_matches_registry
 
 SMALL = "lerum-individnamnden-verksamhetsplan-2024.txt"  # the smallest corpus document: quick to embed
 FILE_LIMIT_MB = 6.0  # the 5 MB line stays under it, the large file goes over
@@ -126,21 +127,6 @@ def index_state(index: HybridIndex, doc_id: str) -> tuple[set[str], set[str]]:
     """A document's chunk ids in Chroma and in BM25."""
     chroma = set(index.collection.get(where={"document_id": doc_id}, include=[])["ids"])
     return chroma, set(index.lexical.by_document.get(doc_id, []))
-
-
-def assert_index_matches_registry(settings: Settings) -> None:
-    """Registry, Chroma and BM25 hold the same documents, each with exactly the chunks the chunker makes."""
-    index = build_index(settings, sync=False)
-    registry = Registry(settings.data_dir)
-    primary = {e.id for e in registry.indexed()}
-    assert index.document_ids() == primary
-    assert {d for d, ids in index.lexical.by_document.items() if ids} == primary
-    total = 0
-    for document in registry.documents():
-        expected = {c.id for c in index.chunker.chunk(document)}
-        assert index_state(index, document.id) == (expected, expected), document.name
-        total += len(expected)
-    assert index.collection.count() == total == len(index.lexical.records)
 
 
 @pytest.mark.slow
