@@ -54,10 +54,8 @@ class AssistantService:
 
     @property
     def registry(self) -> Registry:
-        """The document registry, freshly read."""
-        registry = self.ingestor.registry
-        registry.reload()
-        return registry
+        """The document registry, freshly read (reading it needs no embedder or index)."""
+        return Registry(self.settings.data_dir)
 
     def documents(self) -> list[RegistryEntry]:
         """All ingested files (primary documents and duplicates), in name order."""
