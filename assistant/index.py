@@ -42,6 +42,7 @@ INDEX_VERSION = "1"
 # is indexed at once while the changed chunks are at least this share of the indexed ones, else on the next
 # search or flush (so the total rebuild work of a long batch is a few times one final rebuild).
 REBUILD_SHARE = 0.25
+CHROMA_PAGE = 5000  # ids per Chroma get when listing the whole store
 
 
 def chroma_client(url: str | None, path: Path) -> Any:
@@ -485,12 +486,16 @@ class HybridIndex:
 
     def _chroma_chunks(self) -> dict[str, set[str]]:
         """Chunk ids in the vector store, by document."""
-        with self.reading():
-            got = self.collection.get(include=["metadatas"])
         chunks: dict[str, set[str]] = {}
-        for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-            chunks.setdefault(str(meta["document_id"]), set()).add(chunk_id)
-        return chunks
+        offset = 0
+        while True:  # in pages: one get of every id fails past SQLite's variable limit (~32k chunks)
+            with self.reading():
+                got = self.collection.get(include=["metadatas"], limit=CHROMA_PAGE, offset=offset)
+            for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                chunks.setdefault(str(meta["document_id"]), set()).add(chunk_id)
+            if len(got["ids"]) < CHROMA_PAGE:
+                return chunks
+            offset += CHROMA_PAGE
 
     def document_ids(self) -> set[str]:
         """Documents that have chunks in the vector store."""
