@@ -138,6 +138,10 @@ class Ingestor:
             self.registry.prune_document_files()  # left by a run that was killed before its commit
             candidates = self._read_all(files, metadata or {}, report, progress)
             self._apply(candidates, report, progress)
+            for sink in self.sinks:  # a sink that defers work (BM25 rebuilds) finishes it with the batch
+                flush = getattr(sink, "flush", None)
+                if callable(flush):
+                    flush()
             self._flush()
         return report
 
