@@ -13,21 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose import (
+    INSTRUCTION,
     Candidate,
     compose,
     counted_noun,
     has_answer_number,
     number_near,
     passage_candidates,
-    select,
+    with_values,
     without_instructions,
 )
-from assistant.evidence import Unit, UnitScorer
+from assistant.cover import EXPLAIN, Coverer, Pick, clauses, near, overlaps, share
+from assistant.evidence import Unit, UnitScorer, split_units
 from assistant.factstore import FactStore, period_matches
 from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
 from assistant.prompts import CANNOT_ANSWER, load_prompt
-from assistant.query import Filters, expand_english, is_english
+from assistant.query import Filters, expand_english, is_english, meta_matches
 from assistant.retrieve import Retriever, ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
@@ -35,8 +37,8 @@ from assistant.types import Answer, Citation, Fact, SourceDocument
 
 _NUMERIC = re.compile(
     r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)"
-    r"|vad (var|blev|är)|andel|antal|belopp|placering\w*|plats|rank\w*|budget\w*|utfall\w*|prognos\w*|resultat\w*"
-    r"|index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
+    r"|vad (var|blev|är)|andel|antal|\w*belopp|placering\w*|plats|rank\w*|\w*budget\w*|\w*utfall\w*|\w*prognos\w*"
+    r"|\w*resultat\w*|\w*index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,
 )
@@ -45,11 +47,14 @@ _TREND = re.compile(
     r"|från \d{4} till \d{4}|change[sd]?|develop\w*|increase[sd]?|decrease[sd]?|compared?|from \d{4} to \d{4})\b",
     re.IGNORECASE,
 )
-_KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(prognos\w*|forecast\w*)\b"),
+_KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(\w*prognos\w*|forecast\w*)\b"),
             ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
-            ("avvikelse", r"\b(avvik\w*|avvek\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
+            ("avvikelse", r"\b(\w*avvik\w*|\w*avvek\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
             ("bokslut", r"\b(bokslut\w*)\b")]
 _OUTCOME = ("utfall", "bokslut")
+# "Vilken avdelning hade högst …": a comparison across rows, which no single fact row answers.
+_SUPERLATIVE = re.compile(r"(?i)\b(högst|störst|lägst|minst(?!\s+\d)|vanligast\w*|flest|mest|highest|largest|lowest|"
+                          r"smallest|most|fewest)\b")
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
@@ -131,7 +136,8 @@ class Answerer:
             answer = self._refuse(request.question, chunks, note)
         else:
             facts = None
-            if (analysis.numeric or analysis.years) and self.settings.use_facts:
+            if (analysis.numeric or analysis.years) and self.settings.use_facts and not _SUPERLATIVE.search(
+                    question):
                 facts = self._from_facts(request, question, analysis, chunks, result.filters)
             if facts is not None and facts.refused:
                 answer = facts  # the indicator is there, the asked period is not: say so, do not guess
@@ -205,12 +211,13 @@ class Answerer:
             coverage[key] = max(coverage.get(key, 0.0), cov)
 
         def agrees(facts: list[Fact]) -> bool:
-            return any(c.chunk.document == f.document and c.chunk.start <= f.start and f.end <= c.chunk.end + 1
-                       for f in facts for c in top)
+            return any(c.chunk.document == f.document and c.chunk.start < f.end and f.start < c.chunk.end
+                       for f in facts for c in top)  # a passage may cut a row: overlapping is agreeing
 
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
-            key=lambda key: (-coverage[key], -indicator_precision(question, key[2]), key),
+            key=lambda key: (-coverage[key], -indicator_recall(question, key[2]),
+                             -indicator_precision(question, key[2]), key),
         )
         return [groups[key] for key in ranked]
 
@@ -265,52 +272,118 @@ class Answerer:
         self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk],
         already: Answer | None = None, balanced: list[str] | None = None,
     ) -> Answer:
-        """Cover the question's terms with the fewest sentences, rows or list items of the top passages."""
+        """Answer each part of the question with the sentence, row or list that covers it best.
+
+        The first unit answers the whole question; a further part ("…, och hur många patienter gällde det?",
+        "… respektive individnämnd") gets its own unit near the first (or from the other body or municipality
+        it names); a unit is carried on by the sentences that continue it. A fact answer (already) gets passages
+        only for the parts it leaves open, or for the reason when the question asks why.
+        """
         top = chunks[: max(request.k, self.settings.candidates)]
         self.scorer.refresh(self.retriever.index.lexical.records)
         expansions = expand_english(question, self.retriever.glossary) if is_english(question) else []
         terms = self.scorer.terms(question, expansions, self._municipalities())
         if not sum(terms.values()):
             return already or self._refuse(request.question, chunks, "frågans ord förekommer inte i dokumenten")
-        candidates = passage_candidates(top, self.documents, self.scorer, terms,
-                                        lambda text: self._bonus(text, analysis))
-        several = len(balanced or []) >= 2
+        places = balanced or []
 
-        def follows(cand: Candidate, picked: list[Candidate]) -> bool:
-            """A further unit stays in the first unit's document (unless two municipalities are asked about)
-            and, for a numeric question, brings a number of its own."""
-            anchor = picked[0].chunk.chunk.document if picked else already.citations[0].document if (
-                already is not None and already.citations) else None
-            if not several and anchor and cand.chunk.chunk.document != anchor:
-                return False
-            return not analysis.numeric or has_answer_number(cand.unit.text)
+        def group_of(municipality: str) -> str:
+            return next((p for p in places if p.lower().rstrip("s") in municipality.lower()), "")
+
+        def group(chunk: ScoredChunk) -> str:
+            return next((p for p in places if meta_matches(chunk.meta, Filters(municipality=p))), "")
+        candidates = passage_candidates(top, self.documents, self.scorer, terms,
+                                        lambda text: self._bonus(text, analysis), group)
+        known = self._municipalities()
+        parts = clauses(question, terms, self.scorer)
+        explain = bool(EXPLAIN.search(question))
+        elsewhere = len(balanced or []) >= 2 or len(parts) > 1 and "respektive" in question.lower()
+        coverer = Coverer(self.scorer, terms, self.settings.min_coverage, self._following)
         covered: dict[str, float] = {}
+        anchors: list[tuple[str, int]] = []
         for fact in already.facts if already else []:  # the rows themselves (their citations also hold the header)
             doc = self.documents(fact.document)
             row = doc.text[fact.start:fact.end] if doc else fact.value
-            for term, value in self.scorer.matched(terms, f"{fact.indicator} {row}", "").items():
+            for term, value in self.scorer.matched(terms, f"{fact.indicator} {fact.kind} {row}", "").items():
                 covered[term] = max(covered.get(term, 0.0), value)
+            anchors.append((fact.document, fact.start))
+        cited = [Unit(c.start, c.end, c.quote) for c in already.citations] if already else []
+        picks: list[Pick] = []
+        total = sum(terms.values())
+        if already is None:
+            pool = [c for c in candidates if self._answers_kind(c.unit, c.chunk, analysis)]
+            first = coverer.best(pool, terms, {})
+            if first is None:
+                return self._refuse(request.question, chunks, self._kind_note(analysis))
+            if first.own(terms, total) < self.settings.min_first_coverage:
+                detail = (f"bästa stycke täcker {first.own(terms, total):.0%} av frågans ord "
+                          f"(krav {self.settings.min_first_coverage:.0%})")
+                return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det "
+                                    "som frågan gäller", detail)
+            picks.append(coverer.carry_on(first, {}, explain))
+        elif explain:  # the fact gives the figure; the reason is in the text of the same document
+            pool = [c for c in candidates if any(c.chunk.chunk.document == d for d, _ in anchors)
+                    and not any(overlaps(c.unit, u) for u in cited)]
+            reason = coverer.best(pool, terms, {})
+            if reason is not None and reason.own(terms, total) >= self.settings.min_coverage:
+                picks.append(coverer.carry_on(reason, covered, True))
+        for part in parts if len(parts) > 1 or already is not None else []:
+            found = coverer.found(picks, covered)
+            if share(part.terms, found) >= self.settings.min_part_coverage or len(picks) >= self.settings.max_units:
+                continue
+            part_analysis = analyze(part.text, known, analysis.filters)
+            taken = [*cited, *(p.unit for p in picks)]
+            spots = anchors + [(p.cand.chunk.chunk.document, p.unit.start) for p in picks]
+            pool = [c for c in candidates
+                    if not any(overlaps(c.unit, u) for u in taken)
+                    and self._answers_kind(c.unit, c.chunk, part_analysis)
+                    and (near(c, spots) or elsewhere)]
+            cand = coverer.best(pool, part.terms, found)
+            if cand is not None and share(part.terms, cand.found) >= self.settings.min_coverage:
+                picks.append(coverer.carry_on(cand, found, explain))
+        for place in balanced or [] if len(balanced or []) >= 2 else []:  # each municipality asked about
+            answered = [p.cand.group for p in picks] + [group_of(f.municipality) for f in already.facts] if (
+                already) else [p.cand.group for p in picks]
+            if len(picks) >= self.settings.max_units or place in answered:
+                continue
+            pool = [c for c in candidates if c.group == place and self._answers_kind(c.unit, c.chunk, analysis)
+                    and not any(overlaps(c.unit, u) for u in [*cited, *(p.unit for p in picks)])]
+            cand = coverer.best(pool, terms, {})
+            if cand is not None and cand.own(terms, total) >= self.settings.min_coverage:
+                picks.append(coverer.carry_on(cand, {}, explain))
+        union = share(terms, coverer.found(picks, covered))
         if already is not None:
-            picked, _, _ = select(candidates, terms, self.settings, lambda c: follows(c, []), follows, covered,
-                                  limit=self.settings.max_units - 1)
-            picked = [c for c in picked if c.own(terms, sum(terms.values())) >= self.settings.min_coverage]
-            if not picked:
+            if not picks:
                 return already
-            text, citations = compose(picked, offset=len(already.citations))
+            text, citations = compose(picks, offset=len(already.citations))
             return already.model_copy(update={"answer": f"{already.answer}\n\n{text}",
                                               "citations": [*already.citations, *citations]})
-        if not any(self._answers_kind(c.unit, c.chunk, analysis) for c in candidates):
-            return self._refuse(request.question, chunks, self._kind_note(analysis))
-        picked, first, union = select(candidates, terms, self.settings,
-                                      lambda c: self._answers_kind(c.unit, c.chunk, analysis), follows)
-        if first < self.settings.min_first_coverage or union < self.settings.min_coverage:
-            detail = (f"bästa stycke täcker {first:.0%} av frågans ord, valda stycken tillsammans {union:.0%} "
-                      f"(krav {self.settings.min_first_coverage:.0%} och {self.settings.min_coverage:.0%})")
+        if union < self.settings.min_coverage:
+            detail = (f"valda stycken täcker tillsammans {union:.0%} av frågans ord "
+                      f"(krav {self.settings.min_coverage:.0%})")
             return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det "
                                 "som frågan gäller", detail)
-        text, citations = compose(picked)
+        text, citations = compose(picks)
         return Answer(question=request.question, answer=text, refused=False, citations=citations,
                       notes=[f"stöd {union:.2f}"])
+
+    def _following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
+        """What comes after a unit, and the two together: the values of a table row that stand on lines of their
+        own (when the unit has none), else the next sentence of the same paragraph."""
+        doc = self.documents(cand.chunk.chunk.document)
+        if doc is None:
+            return None
+        text = doc.text
+        extended = with_values(unit, text, 0)
+        if extended.end > unit.end:
+            return Unit(unit.end, extended.end, text[unit.end:extended.end]), extended
+        stop = text.find("\n\n", unit.end)
+        stop = len(text) if stop < 0 else stop
+        units = split_units(text[unit.end:stop], unit.end)
+        nxt = units[0] if units else None
+        if nxt is None or INSTRUCTION.search(nxt.text):
+            return None
+        return nxt, Unit(unit.start, nxt.end, text[unit.start:nxt.end])
 
     @staticmethod
     def _kind_note(analysis: Analysis) -> str:
@@ -394,7 +467,8 @@ def check_llm_answer(reply: str, passages: list[Citation]) -> list[str]:
 _FACT_NOISE = re.compile(
     r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
-    r"|what|was|the|in|of|how|did|is)\b"
+    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora"
+    r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
     r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
     re.IGNORECASE,
@@ -405,6 +479,14 @@ def fact_query(question: str) -> str:
     """The indicator words of a question: 'hur många' means antal; years and question words go."""
     text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", question)
     return " ".join(_FACT_NOISE.sub(" ", text).split())
+
+
+def indicator_recall(question: str, indicator: str) -> int:
+    """How many of the question's indicator words the indicator has (compounds count): 'total sjukfrånvaro'
+    names more of 'den totala sjukfrånvaron' than 'Totalt – totalt' does."""
+    words = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", indicator.lower())}
+    asked = set(re.findall(r"[^\W\d_]{4,}", fact_query(question).lower()))
+    return sum(1 for a in asked if any(w in a or a[:5] in w for w in words))
 
 
 def indicator_precision(question: str, indicator: str) -> float:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from assistant.evidence import Unit, UnitScorer, extend_list, introduces_list, split_units
 from assistant.numbers import find_numbers
 from assistant.retrieve import ScoredChunk
-from assistant.settings import AnswerSettings
 from assistant.types import Citation, SourceDocument
 
 NUMBER_WORD = re.compile(
@@ -60,7 +61,7 @@ def counted_noun(question: str) -> str | None:
     return match.group(1).lower()
 
 
-def number_near(text: str, noun: str, window: int = 5) -> bool:
+def number_near(text: str, noun: str, window: int = 10) -> bool:
     """Whether a count stands within a few words of the counted noun ('385 fallolyckor', 'Arbetsskador 146')."""
     prefix = noun[: max(3, len(noun) - 3) if len(noun) > 7 else len(noun) - 1 if len(noun) > 4 else len(noun)]
     tokens = text.lower().split()
@@ -88,6 +89,23 @@ def document_units(text: str, start: int, end: int) -> list[Unit]:
     return units
 
 
+# A line of table values ("44", "37 42 46", "0,8% 1,0% * Minskande"): the PDF put a row's values below its name.
+VALUES = re.compile(r"^[-–]?\s*[\d*][\d\s,.%()*-]*(\s+(Ökande|Minskande|Oförändrad\w*|saknas|\*+))*$")
+
+
+def with_values(unit: Unit, source: str, base: int) -> Unit:
+    """A table row's name with the value lines below it, when the row itself holds no number."""
+    if find_numbers(re.sub(r"\([^)]*\)", " ", unit.text)):
+        return unit
+    rest = source[unit.end - base: unit.end - base + 300]
+    lines = list(re.finditer(r"[^\n]+", rest))[:3]
+    taken = list(itertools.takewhile(lambda m: bool(VALUES.match(m.group(0).strip())), lines))
+    if not taken:
+        return unit
+    end = unit.end + taken[-1].end()
+    return Unit(unit.start, end, source[unit.start - base:end - base])
+
+
 def passage_candidates(
     chunks: list[ScoredChunk], document: Callable[[str], SourceDocument | None], scorer: UnitScorer,
     terms: dict[str, float], bonus: Callable[[str], float], group: Callable[[ScoredChunk], str] = lambda c: "",
@@ -110,6 +128,7 @@ def passage_candidates(
             if introduces_list(unit) and i + 1 < len(units):
                 extended = extend_list(units, i)  # the quote is the text as written, line breaks and all
                 unit = Unit(extended.start, extended.end, source[extended.start - base:extended.end - base])
+            unit = with_values(unit, source, base)
             key = (c.document, unit.start, unit.end)
             if key in seen or INSTRUCTION.search(unit.text):
                 continue
@@ -119,46 +138,17 @@ def passage_candidates(
     return out
 
 
-def select(
-    candidates: list[Candidate], terms: dict[str, float], settings: AnswerSettings,
-    first_ok: Callable[[Candidate], bool], follows: Callable[[Candidate, list[Candidate]], bool],
-    covered: dict[str, float] | None = None, limit: int | None = None,
-) -> tuple[list[Candidate], float, float]:
-    """Greedy set cover: the best first unit, then units that add enough new coverage.
+class Quoted(Protocol):
+    """A unit chosen for an answer, with the passage it was found in."""
 
-    Returns the picked units, the first unit's own coverage and the coverage of all picked units together.
-    """
-    total = sum(terms.values())
-    covered = dict(covered or {})
-    picked: list[Candidate] = []
-    first_own = 0.0
-    pool = [c for c in candidates if first_ok(c)]
-    limit = settings.max_units if limit is None else limit
+    @property
+    def chunk(self) -> ScoredChunk: ...
 
-    def gain(c: Candidate) -> float:
-        return sum(terms[t] * max(0.0, v - covered.get(t, 0.0)) for t, v in c.found.items()) / total
-
-    while len(picked) < limit and pool:
-        best = max(pool, key=lambda c: gain(c) * (1 + c.bonus) / (1 + 0.05 * c.rank))
-        own = best.own(terms, total)
-        if not picked:
-            first_own = own
-        elif gain(best) < settings.min_gain or own < settings.min_coverage / 2:
-            break
-        picked.append(best)
-        for term, value in best.found.items():
-            covered[term] = max(covered.get(term, 0.0), value)
-        rest = candidates if len(picked) == 1 else pool
-        pool = [c for c in rest if not any(_overlaps(c.unit, p.unit) for p in picked) and follows(c, picked)]
-    union = sum(terms[t] * v for t, v in covered.items()) / total if total else 0.0
-    return picked, first_own, union
+    @property
+    def unit(self) -> Unit: ...
 
 
-def _overlaps(a: Unit, b: Unit) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-def compose(picked: list[Candidate], offset: int = 0) -> tuple[str, list[Citation]]:
+def compose(picked: Sequence[Quoted], offset: int = 0) -> tuple[str, list[Citation]]:
     """Quote the picked units in document order, each with its key; one short lead naming the sources."""
     ordered = sorted(picked, key=lambda p: (p.chunk.chunk.document, p.unit.start))
     citations: list[Citation] = []

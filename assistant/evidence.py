@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assistant.query import ENGLISH_STOPWORDS, Analyzer, is_english
+from assistant.query import ENGLISH_STOPWORDS, Analyzer, decompound, is_english
 
 # A sentence ends at . ! ? before a capital letter, digit, dash or quote; abbreviations ("t.ex. att") do not.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"(–-])")
@@ -18,8 +18,9 @@ QUESTION_WORDS = frozenset(re.findall(r"\w+", """varifrån vart när varför hur
 får fick kommer
 ska skall kan kunde finns fanns visade visar redovisas redovisade redovisar anges anger angavs står stod gäller gällde
 hade har blev uppgick uppgår enligt nämner nämns beskrivs beskriver framgår framgick innebär innebar ingår ingick
-stor stort stora många mycket lång långa hög höga"""))
+stor stort stora många mycket lång långa hög höga via"""))
 PARTIAL_WEIGHT = 0.7
+COMPOUND_WEIGHT = 0.85
 # Who reports (municipality, nämnd, förvaltning) is settled by the retriever's filters and the passage header;
 # such words count for little, so that coverage measures whether the unit answers what is asked.
 CONTEXT_WEIGHT = 0.25
@@ -103,6 +104,7 @@ class UnitScorer:
         self._df: Counter[str] = Counter()
         self._docs = 0
         self._key: tuple[int, int] | None = None
+        self._parts: dict[str, list[str]] = {}
 
     def refresh(self, records: dict[str, dict]) -> None:
         """Document frequencies of stems over the indexed chunks (recomputed when the chunk set changes)."""
@@ -112,7 +114,7 @@ class UnitScorer:
         self._df = Counter()
         for record in records.values():
             self._df.update(set(record.get("stems") or []))
-        self._docs, self._key = len(records), key
+        self._docs, self._key, self._parts = len(records), key, {}
 
     def idf(self, stem: str) -> float:
         """Smoothed inverse document frequency; unseen stems weigh most."""
@@ -152,9 +154,18 @@ class UnitScorer:
                 found[stem] = 1.0
             elif len(stem) >= 5 and any(stem in w or (len(w) >= 5 and w.startswith(stem)) for w in unit_words):
                 found[stem] = PARTIAL_WEIGHT  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaron"
+            elif self._parts_in(stem, unit_stems, unit_words):
+                found[stem] = COMPOUND_WEIGHT  # "läkemedelsavvikelser" as "avvikelser läkemedel"
             elif stem in header_stems:
                 found[stem] = HEADER_WEIGHT
         return found
+
+    def _parts_in(self, stem: str, unit_stems: set[str], unit_words: set[str]) -> bool:
+        """Whether a compound's two parts (as the index knows them) both stand in the unit."""
+        if stem not in self._parts:
+            self._parts[stem] = decompound(stem, self._df) if self._df.get(stem, 0) < 3 else []
+        parts = self._parts[stem]
+        return bool(parts) and all(p in unit_stems or any(w.startswith(p) for w in unit_words) for p in parts)
 
     def coverage(self, terms: dict[str, float], unit: str, header: str) -> float:
         """How much of the question's weight the unit covers (header matches count for less)."""

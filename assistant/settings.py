@@ -121,8 +121,10 @@ class AnswerSettings(_Section):
         0.35, ge=0, le=1, description="Refuse when the best single sentence covers less of the question than this."
     )
     max_units: int = Field(3, gt=0, description="Most sentences or rows quoted in one composed answer.")
-    min_gain: float = Field(
-        0.2, ge=0, le=1, description="A further sentence must cover at least this share of the question anew."
+    min_part_coverage: float = Field(
+        0.6, ge=0, le=1,
+        description="A part of a question ('…, och hur många …?') counts as answered when the chosen units cover "
+                    "this share of its terms; otherwise it gets a unit of its own.",
     )
     number_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences with numbers on numeric questions.")
     year_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences naming a year the question asks about.")

@@ -1,0 +1,141 @@
+"""Which sentences answer a question: its clauses, the best unit for each, and the sentences that carry them on.
+
+A question often asks two things ("Hur många fallolyckor registrerades, och hur många patienter gällde det?",
+"… stöd- och omsorgsnämnd respektive individnämnd?", "… och vad förklarar det?"). Each clause is answered by
+its own unit, and a unit is carried on by the sentence after it when that sentence continues it ("Av dessa …",
+"När dessa medel inkluderas …") or answers what is still open. Units that merely share a word with the question
+are not added: every citation must answer part of what was asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.compose import VALUES, Candidate
+from assistant.evidence import Unit, UnitScorer
+from assistant.retrieve import ScoredChunk
+
+_WH = r"(?:hur|vad|vilk(?:en|et|a)|var|när|varför|vem|vems|how|what|which|why|when|who)"
+# ", och hur …", " och vad …", ", and how …": a new question joined to the first.
+_JOIN = re.compile(rf"(?i)(?:\s*,\s*(?:och|samt|and)?|\s+(?:och|samt|and))\s+(?={_WH}\b)")
+# "stöd- och omsorgsnämnd respektive individnämnd": the same question about two subjects.
+_RESPECTIVE = re.compile(r"(?i)(\S+-? och \S+|\S+)\s+respektive\s+(\S+(?:\s+\S+)??)(?=[?,.]|\s|$)")
+EXPLAIN = re.compile(
+    r"(?i)\b(varför|förklar\w*|beror\w*|berodde|anledning\w*|skälet|why|explain\w*|reasons?|due to)\b")
+# A sentence that leans on the one before it: it can only be read with it.
+_LEANS = re.compile(
+    r"^(?:[-–•*]\s*)?(Av dessa|Av detta|Av dem|När dessa|I dessa|I detta|Dessa|Detta|Denna|Det|Den|De|Därmed|"
+    r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
+    r"Den största delen|Som en följd|Till följd|Vilket|This|These|It)\b")
+_NEAR_CHARS = 2500  # a further clause is answered near the first answer, in the same document
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One part of a question, with the question terms it is about."""
+
+    text: str
+    terms: dict[str, float]
+
+
+def split_clauses(question: str) -> list[str]:
+    """The parts of a question: joined questions and 'A respektive B' give one part each."""
+    match = _RESPECTIVE.search(question)
+    if match:
+        before, after = question[: match.start()], question[match.end():]
+        return [f"{before}{match.group(1)}{after}", f"{before}{match.group(2)}{after}"]
+    parts = [p.strip(" ,") for p in _JOIN.split(question)]
+    return [p for p in parts if re.search(r"\w{3,}", p)] or [question]
+
+
+def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[Clause]:
+    """Each part of the question with its own terms; a term only one part has weighs fully in that part
+    (it is what tells the parts apart, even a body's name that otherwise counts for little)."""
+    texts = split_clauses(question)
+    if len(texts) == 1:
+        return [Clause(question, terms)]
+    stems = [set(scorer.analyzer.stems(t)) for t in texts]
+    out = []
+    for i, (text, own) in enumerate(zip(texts, stems, strict=True)):
+        others = set().union(*(s for j, s in enumerate(stems) if j != i))
+        weights = {t: (scorer.idf(t) if t not in others else w) for t, w in terms.items() if t in own}
+        out.append(Clause(text, weights))
+    return out
+
+
+def share(terms: dict[str, float], found: dict[str, float]) -> float:
+    """Weighted share of terms that found covers."""
+    total = sum(terms.values())
+    return sum(terms[t] * found.get(t, 0.0) for t in terms) / total if total else 1.0
+
+
+@dataclass
+class Pick:
+    """A chosen unit, possibly carried on by the sentences after it (one citation)."""
+
+    cand: Candidate
+    unit: Unit
+    found: dict[str, float]
+
+    @property
+    def chunk(self) -> ScoredChunk:
+        return self.cand.chunk
+
+
+class Coverer:
+    """Chooses the units of a composed answer."""
+
+    def __init__(self, scorer: UnitScorer, terms: dict[str, float], min_coverage: float,
+                 following: Callable[[Candidate, Unit], tuple[Unit, Unit] | None], max_continue: int = 2) -> None:
+        self.scorer, self.terms, self.min_coverage = scorer, terms, min_coverage
+        self.following, self.max_continue = following, max_continue
+
+    def found(self, picks: list[Pick], covered: dict[str, float] | None = None) -> dict[str, float]:
+        out = dict(covered or {})
+        for pick in picks:
+            for term, value in pick.found.items():
+                out[term] = max(out.get(term, 0.0), value)
+        return out
+
+    def carry_on(self, cand: Candidate, covered: dict[str, float], explain: bool) -> Pick:
+        """The unit with the sentences after it that lean on it, answer an open term, or give the reason asked."""
+        unit, found = cand.unit, dict(cand.found)
+        for _ in range(self.max_continue):
+            step = self.following(cand, unit)
+            if step is None:
+                break
+            nxt, merged = step
+            nxt_found = self.scorer.matched(self.terms, nxt.text, "")
+            opened = {**covered, **found}
+            new = sum(self.terms[t] * max(0.0, v - opened.get(t, 0.0)) for t, v in nxt_found.items() if v >= 1.0)
+            if not (_LEANS.match(nxt.text) or explain or new > 0 or VALUES.match(nxt.text.strip())):
+                break
+            unit = merged
+            for term, value in nxt_found.items():
+                found[term] = max(found.get(term, 0.0), value)
+            if not _LEANS.match(nxt.text) and not explain:
+                break
+        return Pick(cand, unit, found)
+
+    def best(self, pool: list[Candidate], terms: dict[str, float], covered: dict[str, float]) -> Candidate | None:
+        """The unit that adds most of these terms; among equals, the one that fits the whole question better,
+        then the better-ranked passage and the bonus."""
+        def gain(c: Candidate, weights: dict[str, float]) -> float:
+            return sum(weights[t] * max(0.0, c.found.get(t, 0.0) - covered.get(t, 0.0)) for t in weights)
+
+        scored = [((gain(c, terms) + 0.1 * gain(c, self.terms)) * (1 + c.bonus) / (1 + 0.05 * c.rank), c)
+                  for c in pool if gain(c, terms) > 0]
+        scored = [(s, c) for s, c in scored if s > 0]
+        return max(scored, key=lambda sc: sc[0])[1] if scored else None
+
+
+def near(cand: Candidate, anchors: list[tuple[str, int]]) -> bool:
+    """In the same document as an anchor (a chosen unit or fact row) and close to it."""
+    return any(cand.chunk.chunk.document == document and abs(cand.unit.start - position) <= _NEAR_CHARS
+               for document, position in anchors)
+
+
+def overlaps(a: Unit, b: Unit) -> bool:
+    return a.start < b.end and b.start < a.end
