@@ -174,6 +174,8 @@ class Answerer:
             years = analysis.years
             if analysis.trend and len(years) >= 2:  # "2021–2023": every year between
                 years = [str(y) for y in range(int(min(years)), int(max(years)) + 1)]
+            elif analysis.trend:  # "förändrades under 2024": from the year before
+                years = [str(int(years[0]) - 1), years[0]]
             chosen = [f for f in row if any(period_matches(f.period, y) for y in years)]
             wanted_kinds = [k for k in analysis.kinds if any(f.kind == k for f in row)]
             if wanted_kinds:  # the outcome is always wanted beside a target or forecast
@@ -196,8 +198,10 @@ class Answerer:
 
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
+        places = {m.split()[0].rstrip("s").lower() for m in self._municipalities() if m}
+        query = " ".join(w for w in fact_query(question).split() if w.lower().rstrip("s") not in places)
         scored = self.facts.search_scored(
-            fact_query(question), municipality=applied.get("municipality") or None,
+            query, municipality=applied.get("municipality") or None,
             body=applied.get("body") or None, limit=400, ignore_unknown=True,
         )
         top = chunks[: self.settings.fact_agreement_k]
@@ -324,10 +328,15 @@ class Answerer:
         elif explain:  # the fact gives the figure; the reason is in the text of the same document
             pool = [c for c in candidates if any(c.chunk.chunk.document == d for d, _ in anchors)
                     and not any(overlaps(c.unit, u) for u in cited)]
-            reason = coverer.best(pool, terms, {})
-            if reason is not None and reason.own(terms, total) >= self.settings.min_coverage:
+            reason = coverer.best(pool, terms, {}, floor=self.settings.min_coverage)
+            if reason is not None:
                 picks.append(coverer.carry_on(reason, covered, True))
-        for part in parts if len(parts) > 1 or already is not None else []:
+        if already is not None:  # the text may say the fact in words: then quote the words, not the table
+            told = self._restating(candidates, already, terms, anchors)
+            if told is not None:
+                picks = [coverer.carry_on(told, {}, explain), *(p for p in picks if not overlaps(p.unit, told.unit))]
+                covered, anchors, cited, already = {}, [], [], None
+        for part in parts if len(parts) > 1 else []:
             found = coverer.found(picks, covered)
             if share(part.terms, found) >= self.settings.min_part_coverage or len(picks) >= self.settings.max_units:
                 continue
@@ -337,9 +346,10 @@ class Answerer:
             pool = [c for c in candidates
                     if not any(overlaps(c.unit, u) for u in taken)
                     and self._answers_kind(c.unit, c.chunk, part_analysis)
-                    and (near(c, spots) or elsewhere)]
-            cand = coverer.best(pool, part.terms, found)
-            if cand is not None and share(part.terms, cand.found) >= self.settings.min_coverage:
+                    and (near(c, spots) or elsewhere or (c.rank < 3 and any(
+                        c.chunk.chunk.document == d for d, _ in spots)))]
+            cand = coverer.best(pool, part.terms, found, floor=self.settings.min_coverage)
+            if cand is not None:
                 picks.append(coverer.carry_on(cand, found, explain))
         for place in balanced or [] if len(balanced or []) >= 2 else []:  # each municipality asked about
             answered = [p.cand.group for p in picks] + [group_of(f.municipality) for f in already.facts] if (
@@ -348,8 +358,8 @@ class Answerer:
                 continue
             pool = [c for c in candidates if c.group == place and self._answers_kind(c.unit, c.chunk, analysis)
                     and not any(overlaps(c.unit, u) for u in [*cited, *(p.unit for p in picks)])]
-            cand = coverer.best(pool, terms, {})
-            if cand is not None and cand.own(terms, total) >= self.settings.min_coverage:
+            cand = coverer.best(pool, terms, {}, floor=self.settings.min_coverage)
+            if cand is not None:
                 picks.append(coverer.carry_on(cand, {}, explain))
         union = share(terms, coverer.found(picks, covered))
         if already is not None:
@@ -366,6 +376,20 @@ class Answerer:
         text, citations = compose(picks)
         return Answer(question=request.question, answer=text, refused=False, citations=citations,
                       notes=[f"stöd {union:.2f}"])
+
+    def _restating(self, candidates: list[Candidate], fact_answer: Answer, terms: dict[str, float],
+                   anchors: list[tuple[str, int]]) -> Candidate | None:
+        """A sentence of the fact's document that states every value of the fact answer and answers the question."""
+        stated = [f for f in fact_answer.facts if f.kind != "differens"] or fact_answer.facts
+        values = {abs(f.number) for f in stated if f.number is not None}
+        if not values:
+            return None
+        documents = {d for d, _ in anchors}
+        total = sum(terms.values())
+        pool = [c for c in candidates if c.chunk.chunk.document in documents and is_prose(c.unit.text)
+                and values <= {abs(n.value) for _, _, n in find_numbers(c.unit.text) if n.value is not None}
+                and c.own(terms, total) >= self.settings.min_coverage]
+        return max(pool, key=lambda c: c.own(terms, total) / (1 + 0.05 * c.rank), default=None)
 
     def _following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
         """What comes after a unit, and the two together: the values of a table row that stand on lines of their
@@ -497,6 +521,13 @@ def indicator_precision(question: str, indicator: str) -> float:
         return 0.0
     hit = sum(1 for w in words if any(w[:5] in a or a[:5] in w for a in asked))
     return hit / len(words)
+
+
+def is_prose(text: str) -> bool:
+    """A written sentence, not a table row: ends with a full stop and is mostly words."""
+    tokens = text.split()
+    numeric = sum(1 for t in tokens if re.search(r"\d", t))
+    return text.rstrip().endswith(".") and "\t" not in text and numeric <= 0.25 * len(tokens)
 
 
 def contextualize(question: str, history: list[tuple[str, str]]) -> str:

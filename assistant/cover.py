@@ -119,9 +119,11 @@ class Coverer:
                 break
         return Pick(cand, unit, found)
 
-    def best(self, pool: list[Candidate], terms: dict[str, float], covered: dict[str, float]) -> Candidate | None:
-        """The unit that adds most of these terms; among equals, the one that fits the whole question better,
-        then the better-ranked passage and the bonus."""
+    def best(self, pool: list[Candidate], terms: dict[str, float], covered: dict[str, float],
+             floor: float = 0.0) -> Candidate | None:
+        """Of the units that cover at least floor of these terms, the one that adds most of them; among equals,
+        the one that fits the whole question better, then the better-ranked passage and the bonus."""
+        pool = [c for c in pool if share(terms, c.found) >= floor]
         def gain(c: Candidate, weights: dict[str, float]) -> float:
             return sum(weights[t] * max(0.0, c.found.get(t, 0.0) - covered.get(t, 0.0)) for t in weights)
 

@@ -36,6 +36,7 @@ class Unit:
     text: str
 
 
+BULLET = re.compile(r"^\s*[•▪◦*–-]\s")
 _OPEN_END = re.compile(r"(,|\b(och|eller|samt|i|på|av|för|med|till|om|att|som|en|ett|den|det|de|vid|från|under))$")
 
 
@@ -84,8 +85,9 @@ def extend_list(units: list[Unit], index: int, max_chars: int = 700) -> Unit:
             break
         end = unit.end
         text = f"{text}\n{unit.text}"
-        if unit.text.endswith("."):
-            break
+        if unit.text.endswith(".") and not (BULLET.match(unit.text) and index + 1 < len(units) and any(
+                BULLET.match(u.text) for u in units[units.index(unit) + 1: units.index(unit) + 2])):
+            break  # a full stop ends the list, unless the next item is another bullet
     return Unit(head.start, end, text)
 
 
