@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.compose import (
     INSTRUCTION,
@@ -55,6 +55,8 @@ _OUTCOME = ("utfall", "bokslut")
 # "Vilken avdelning hade högst …": a comparison across rows, which no single fact row answers.
 _SUPERLATIVE = re.compile(r"(?i)\b(högst|störst|lägst|minst(?!\s+\d)|vanligast\w*|flest|mest|highest|largest|lowest|"
                           r"smallest|most|fewest)\b")
+# Verbs of a question that its answer tends to repeat: "Vad visade kontrollen?" — "Kontrollen visade att …".
+_RESULT_VERB = re.compile(r"(?i)\b(visade|visar|blev|uppgick|uppgår|innebar|innebär|konstaterade|bedömdes)\b")
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
@@ -71,6 +73,7 @@ class Analysis:
     kinds: list[str]
     filters: Filters
     unknown_place: str | None
+    verbs: list[str] = field(default_factory=list)
 
 
 def analyze(question: str, known_municipalities: set[str], filters: Filters) -> Analysis:
@@ -94,6 +97,7 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
         kinds=[kind for kind, pattern in _KIND_OF if re.search(pattern, question, re.IGNORECASE)],
         filters=filters,
         unknown_place=unknown,
+        verbs=[v.lower() for v in _RESULT_VERB.findall(question)],
     )
 
 
@@ -343,12 +347,15 @@ class Answerer:
             part_analysis = analyze(part.text, known, analysis.filters)
             taken = [*cited, *(p.unit for p in picks)]
             spots = anchors + [(p.cand.chunk.chunk.document, p.unit.start) for p in picks]
-            pool = [c for c in candidates
+            pool = [c for c in [*candidates, *self._part_candidates(request, part.text, terms, analysis, group)]
                     if not any(overlaps(c.unit, u) for u in taken)
                     and self._answers_kind(c.unit, c.chunk, part_analysis)
                     and (near(c, spots) or elsewhere or (c.rank < 3 and any(
                         c.chunk.chunk.document == d for d, _ in spots)))]
-            cand = coverer.best(pool, part.terms, found, floor=self.settings.min_coverage)
+            # A part is answered on its own (the other body's sentence repeats "stärks", "ramen", "2024"),
+            # by a unit that brings something the chosen units lack.
+            pool = [c for c in pool if any(v > found.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
+            cand = coverer.best(pool, part.terms, {}, floor=self.settings.min_coverage)
             if cand is not None:
                 picks.append(coverer.carry_on(cand, found, explain))
         for place in balanced or [] if len(balanced or []) >= 2 else []:  # each municipality asked about
@@ -376,6 +383,18 @@ class Answerer:
         text, citations = compose(picks)
         return Answer(question=request.question, answer=text, refused=False, citations=citations,
                       notes=[f"stöd {union:.2f}"])
+
+    def _part_candidates(self, request: AskRequest, text: str, terms: dict[str, float], analysis: Analysis,
+                         group: Callable[[ScoredChunk], str]) -> list[Candidate]:
+        """Units of the passages retrieved for one part of the question on its own ('… respektive individnämnd'
+        finds the other body's document), within the same filters and access rights."""
+        result = self.retriever.search(text, k=self.settings.candidates, filters=analysis.filters)
+        chunks = [c for c in result.chunks if self._allowed(c, request)]
+        found = passage_candidates(chunks, self.documents, self.scorer, terms, lambda t: self._bonus(t, analysis),
+                                   group)
+        for cand in found:  # ranked after the question's own passages, so that only a near one is taken
+            cand.rank += self.settings.candidates
+        return found
 
     def _restating(self, candidates: list[Candidate], fact_answer: Answer, terms: dict[str, float],
                    anchors: list[tuple[str, int]]) -> Candidate | None:
@@ -430,6 +449,8 @@ class Answerer:
 
     def _bonus(self, text: str, analysis: Analysis) -> float:
         bonus = 0.0
+        if analysis.verbs and re.search(rf"(?i)\b({'|'.join(analysis.verbs)})\b", text):
+            bonus += self.settings.verb_bonus  # "Vad visade granskningen?" — "Granskningen visade att …"
         if analysis.numeric and find_numbers(text):
             bonus += self.settings.number_bonus
         if analysis.years and any(y in text for y in analysis.years):

@@ -27,7 +27,7 @@ EXPLAIN = re.compile(
 # A sentence that leans on the one before it: it can only be read with it.
 _LEANS = re.compile(
     r"^(?:[-–•*]\s*)?(Av dessa|Av detta|Av dem|När dessa|I dessa|I detta|Dessa|Detta|Denna|Det|Den|De|Därmed|"
-    r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
+    r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Granskningen|Kontrollen|Uppföljningen|Utfallet|Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
     r"Den största delen|Som en följd|Till följd|Vilket|This|These|It)\b")
 _NEAR_CHARS = 2500  # a further clause is answered near the first answer, in the same document
 
@@ -46,8 +46,13 @@ def split_clauses(question: str) -> list[str]:
     if match:
         before, after = question[: match.start()], question[match.end():]
         return [f"{before}{match.group(1)}{after}", f"{before}{match.group(2)}{after}"]
-    parts = [p.strip(" ,") for p in _JOIN.split(question)]
-    return [p for p in parts if re.search(r"\w{3,}", p)] or [question]
+    parts: list[str] = []
+    for piece in (p.strip(" ,") for p in _JOIN.split(question)):
+        if parts and not re.search(rf"(?i)\b{_WH}\b", parts[-1]):
+            parts[-1] = f"{parts[-1]}, {piece}"  # "In Lerum's 2024 plan, what share …" is one question
+        elif re.search(r"\w{3,}", piece):
+            parts.append(piece)
+    return parts or [question]
 
 
 def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[Clause]:

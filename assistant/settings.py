@@ -127,6 +127,9 @@ class AnswerSettings(_Section):
                     "this share of its terms; otherwise it gets a unit of its own.",
     )
     number_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences with numbers on numeric questions.")
+    verb_bonus: float = Field(
+        0.3, ge=0, description="Score bonus for sentences that repeat the question's result verb ('visade', 'blev')."
+    )
     year_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences naming a year the question asks about.")
     fact_min_coverage: float = Field(
         0.6, ge=0, le=1, description="Least share of the question's indicator words a fact's indicator must match."
