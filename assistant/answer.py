@@ -23,7 +23,18 @@ from assistant.compose import (
     with_values,
     without_instructions,
 )
-from assistant.cover import EXPLAIN, Coverer, Pick, clauses, near, overlaps, share
+from assistant.cover import (
+    EXPLAIN,
+    Coverer,
+    Pick,
+    asks_for_list,
+    clauses,
+    introduces,
+    list_items,
+    near,
+    overlaps,
+    share,
+)
 from assistant.evidence import Unit, UnitScorer, split_units
 from assistant.factstore import FactStore, period_matches
 from assistant.llm import LLM, LLMError
@@ -329,6 +340,13 @@ class Answerer:
                 return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det "
                                     "som frågan gäller", detail)
             picks.append(coverer.carry_on(first, {}, explain))
+            listed, count = asks_for_list(question)
+            doc = self.documents(first.chunk.chunk.document)
+            if listed and doc is not None and introduces(first.unit):
+                intro, items = list_items(doc.text, first.unit, count)
+                if items:  # "Vilka prioriterade inriktningar …": the items the introduction announces
+                    picks = [Pick(first, intro, first.found), *(
+                        Pick(first, item, self.scorer.matched(terms, item.text, "")) for item in items)]
         elif explain:  # the fact gives the figure; the reason is in the text of the same document
             pool = [c for c in candidates if any(c.chunk.chunk.document == d for d, _ in anchors)
                     and not any(overlaps(c.unit, u) for u in cited)]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose import VALUES, Candidate
-from assistant.evidence import Unit, UnitScorer
+from assistant.evidence import BULLET, Unit, UnitScorer
 from assistant.retrieve import ScoredChunk
 
 _WH = r"(?:hur|vad|vilk(?:en|et|a)|var|när|varför|vem|vems|how|what|which|why|when|who)"
@@ -146,3 +146,66 @@ def near(cand: Candidate, anchors: list[tuple[str, int]]) -> bool:
 
 def overlaps(a: Unit, b: Unit) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+_LIST_QUESTION = re.compile(r"(?i)^\s*(vilka|which|what are|list)\b|\bvilka (två|tre|fyra|fem|sex|sju|\d+)\b")
+_INTRO = re.compile(r"(?i)\b(nedan följer|följande|nedan)\b")
+_COUNT_WORDS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "two": 2, "three": 3, "four": 4,
+                "five": 5}
+_MAX_ITEMS = 8
+
+
+def asks_for_list(question: str) -> tuple[bool, int | None]:
+    """Whether the question asks for several things ('Vilka tre framgångsfaktorer …'), and how many if it says."""
+    if not _LIST_QUESTION.search(question):
+        return False, None
+    match = re.search(r"(?i)\b(vilka|which|what are the)\s+(\w+)", question)
+    word = match.group(2).lower() if match else ""
+    return True, int(word) if word.isdigit() else _COUNT_WORDS.get(word)
+
+
+def _heading(line: str) -> bool:
+    stripped = line.strip()
+    return 0 < len(stripped) < 90 and not stripped.endswith((".", ":", ",", ";")) and stripped[0].isupper()
+
+
+def list_items(text: str, intro: Unit, count: int | None) -> tuple[Unit, list[Unit]]:
+    """The items a list introduction announces, read from the document after it: bullet lines (skipping the
+    text between them, up to the next heading), or, when the question says how many, the sub-headings.
+
+    Returns the introduction (its first line when it was read together with what follows) and the items."""
+    first_line = text[intro.start:intro.end].split("\n", 1)[0]
+    head = Unit(intro.start, intro.start + len(first_line.rstrip()), first_line.rstrip())
+    lines = [(head.end + m.start(), head.end + m.end()) for m in re.finditer(r"[^\n]+", text[head.end:head.end + 4000])
+             if m.group(0).strip()]
+    if not lines:
+        return intro, []
+    items: list[Unit] = []
+    if BULLET.match(text[lines[0][0]:lines[0][1]]):
+        for a, b in lines:
+            line = text[a:b]
+            if BULLET.match(line):
+                items.append(Unit(a, b, line.strip()))
+            elif _heading(line):
+                break
+            if len(items) >= (count or _MAX_ITEMS):
+                break
+        return (intro if len(items) < 2 else head), (items if len(items) >= 2 else [])
+    if count and _heading(text[lines[0][0]:lines[0][1]]):
+        for a, b in lines:
+            if _heading(text[a:b]):
+                items.append(Unit(a, b, text[a:b].strip()))
+            if len(items) >= count:
+                break
+        if len(items) == count:
+            return head, items
+    return intro, []
+
+
+def introduces(unit: Unit) -> bool:
+    """A unit that announces a list (a heading, a line ending in a colon, 'Nedan följer …') and does not
+    already hold it."""
+    if sum(1 for line in unit.text.splitlines() if BULLET.match(line)) >= 2:
+        return False
+    first = unit.text.split("\n", 1)[0]
+    return bool(_INTRO.search(first)) or first.rstrip().endswith(":") or _heading(first)
