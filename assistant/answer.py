@@ -40,7 +40,7 @@ from assistant.factstore import FactStore, period_matches
 from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
 from assistant.prompts import CANNOT_ANSWER, load_prompt
-from assistant.query import Filters, expand_english, is_english, meta_matches
+from assistant.query import Filters, drop_english_stopwords, expand_english, is_english, meta_matches
 from assistant.retrieve import Retriever, ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
@@ -68,6 +68,7 @@ _SUPERLATIVE = re.compile(r"(?i)\b(högst|störst|lägst|minst(?!\s+\d)|vanligas
                           r"smallest|most|fewest)\b")
 # Verbs of a question that its answer tends to repeat: "Vad visade kontrollen?" — "Kontrollen visade att …".
 _RESULT_VERB = re.compile(r"(?i)\b(visade|visar|blev|uppgick|uppgår|innebar|innebär|konstaterade|bedömdes)\b")
+_MARKER = re.compile(r"(?<!\*)(\*{1,3})(?!\*)")
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
@@ -214,11 +215,24 @@ class Answerer:
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
         places = {m.split()[0].rstrip("s").lower() for m in self._municipalities() if m}
-        query = " ".join(w for w in fact_query(question).split() if w.lower().rstrip("s") not in places)
-        scored = self.facts.search_scored(
-            query, municipality=applied.get("municipality") or None,
-            body=applied.get("body") or None, limit=400, ignore_unknown=True,
-        )
+        asked = [question]
+        if is_english(question):  # the fact set is Swedish: then ask in the glossary's Swedish terms too
+            asked.append(" ".join([drop_english_stopwords(question),
+                                   *expand_english(question, self.retriever.glossary)]))
+        for text in asked:
+            query = " ".join(w for w in fact_query(text).split() if w.lower().rstrip("s") not in places)
+            scored = self.facts.search_scored(
+                query, municipality=applied.get("municipality") or None,
+                body=applied.get("body") or None, limit=400, ignore_unknown=True,
+            )
+            rows = self._agreeing_rows(question, scored, chunks)
+            if rows:
+                return rows
+        return []
+
+    def _agreeing_rows(self, question: str, scored: list[tuple[Fact, float]],
+                       chunks: list[ScoredChunk]) -> list[list[Fact]]:
+        """The matched facts grouped by table row, kept if a top passage holds the row, best first."""
         top = chunks[: self.settings.fact_agreement_k]
         groups: dict[tuple[str, str, str], list[Fact]] = {}
         coverage: dict[tuple[str, str, str], float] = {}
@@ -386,6 +400,8 @@ class Answerer:
             cand = coverer.best(pool, terms, {}, floor=self.settings.min_coverage)
             if cand is not None:
                 picks.append(coverer.carry_on(cand, {}, explain))
+        picks += self._footnotes(picks, [f for f in already.facts] if already else [], cited, terms,
+                                 coverer.found(picks, covered))
         union = share(terms, coverer.found(picks, covered))
         if already is not None:
             if not picks:
@@ -401,6 +417,35 @@ class Answerer:
         text, citations = compose(picks)
         return Answer(question=request.question, answer=text, refused=False, citations=citations,
                       notes=[f"stöd {union:.2f}"])
+
+    def _footnotes(self, picks: list[Pick], facts: list[Fact], cited: list[Unit], terms: dict[str, float],
+                   found_terms: dict[str, float]) -> list[Pick]:
+        """The footnotes ('*Nytt produktionsområde från 2024 …') that a quoted row or fact row points to, when
+        they speak to something the question asks that the answer does not yet cover."""
+        marked: list[tuple[Candidate | None, str, Unit]] = [
+            (p.cand, p.cand.chunk.chunk.document, p.unit) for p in picks]
+        for fact in facts:  # a fact row's footnote is quoted beside a passage of the same document
+            doc = self.documents(fact.document)
+            same = next((p.cand for p in picks if p.cand.chunk.chunk.document == fact.document), None)
+            if doc is not None and same is not None:
+                marked.append((same, fact.document, Unit(fact.start, fact.end, doc.text[fact.start:fact.end])))
+        notes: list[Pick] = []
+        for cand, name, unit in marked:
+            doc = self.documents(name)
+            if doc is None or cand is None:
+                continue
+            for marker in sorted(set(_MARKER.findall(unit.text))):
+                pattern = re.compile(rf"(?m)^[ \t]*{re.escape(marker)}(?!\*)[ \t]*[A-ZÅÄÖa-zåäö][^\n]{{3,}}$")
+                hit = pattern.search(doc.text, unit.end, unit.end + 2500)
+                if hit is None:
+                    continue
+                note = Unit(hit.start(), hit.end(), hit.group(0))
+                says = self.scorer.matched(terms, note.text, "")
+                if not any(v >= 1.0 and found_terms.get(t, 0.0) < 1.0 for t, v in says.items()) or any(
+                        overlaps(note, u) for u in [*cited, *(p.unit for p in picks), *(n.unit for n in notes)]):
+                    continue
+                notes.append(Pick(cand, note, says))
+        return notes
 
     def _part_candidates(self, request: AskRequest, text: str, terms: dict[str, float], analysis: Analysis,
                          group: Callable[[ScoredChunk], str]) -> list[Candidate]:

@@ -49,7 +49,7 @@ def has_answer_number(text: str) -> bool:
     return bool(NUMBER_WORD.search(text))
 
 
-_COUNT = re.compile(r"(?i)\bhur många\s+([^\W\d_]{3,})")
+_COUNT = re.compile(r"(?i)\bhur många\s+(?:[^\W\d_]+-\s+(?:och|eller)\s+)?([^\W\d_]{3,})")
 _NOT_NOUN = frozenset(re.findall(r"\w+", "ska skall har hade var är blev finns fanns fick får kan kunde kommer gick"))
 
 
@@ -65,7 +65,7 @@ def number_near(text: str, noun: str, window: int = 10) -> bool:
     """Whether a count stands within a few words of the counted noun ('385 fallolyckor', 'Arbetsskador 146')."""
     prefix = noun[: max(3, len(noun) - 3) if len(noun) > 7 else len(noun) - 1 if len(noun) > 4 else len(noun)]
     tokens = text.lower().split()
-    nouns = [i for i, t in enumerate(tokens) if prefix in t]
+    nouns = [i for i, t in enumerate(tokens) if prefix in t or (len(t) >= 4 and noun.endswith(t.strip(".,:;")))]
     counts = [i for i, t in enumerate(tokens) if has_answer_number(t)]
     return any(abs(i - j) <= window for i in nouns for j in counts)
 
