@@ -183,8 +183,11 @@ class Answerer:
         rows = self._fact_rows(question, chunks, applied)
         if not rows:
             return None
-        row = rows[0]
+        row = full = rows[0]
         best = row[0]
+        if "bokslut" in analysis.kinds and not any(f.kind == "bokslut" for f in row):
+            # a year-end result: an outcome for the whole year stands in for it, a part-year one does not
+            row = [f for f in row if f.kind != "utfall" or re.fullmatch(r"\d{4}", f.period)]
         chosen = row
         if analysis.years:
             years = analysis.years
@@ -201,13 +204,13 @@ class Answerer:
             elif not analysis.trend:  # differences and deviations only when asked for
                 chosen = [f for f in chosen if f.kind not in ("differens", "avvikelse")] or chosen
             if not chosen or all(f.status != "ok" for f in chosen):
-                return self._refuse(request.question, chunks, self._missing_note(best, chosen, row, analysis))
+                return self._refuse(request.question, chunks, self._missing_note(best, chosen, full, analysis))
             outcomes = [f for f in chosen if f.kind == "utfall"]
             implicit = not {"mål", "prognos", "budget", "avvikelse", "differens"} & set(analysis.kinds)
             if implicit and any(f.kind == "utfall" for f in row) and (
                 not outcomes or all(f.status != "ok" for f in outcomes)
             ):  # the outcome is what was asked for, and it is missing: a target or forecast is no answer
-                return self._refuse(request.question, chunks, self._missing_note(best, outcomes, row, analysis))
+                return self._refuse(request.question, chunks, self._missing_note(best, outcomes, full, analysis))
         elif analysis.kinds:
             chosen = [f for f in row if f.kind in analysis.kinds] or row
         return self._fact_answer(request.question, best, chosen, analysis)
@@ -333,13 +336,12 @@ class Answerer:
         elsewhere = len(balanced or []) >= 2 or len(parts) > 1 and "respektive" in question.lower()
         coverer = Coverer(self.scorer, terms, self.settings.min_coverage, self._following)
         covered: dict[str, float] = {}
-        anchors: list[tuple[str, int]] = []
-        for fact in already.facts if already else []:  # the rows themselves (their citations also hold the header)
-            doc = self.documents(fact.document)
-            row = doc.text[fact.start:fact.end] if doc else fact.value
-            for term, value in self.scorer.matched(terms, f"{fact.indicator} {fact.kind} {row}", "").items():
+        said = [f"{f.indicator} {f.kind} {f.period}" for f in already.facts] if already else []
+        said += [c.quote for c in already.citations] if already else []  # the rows with their header lines
+        for text in said:
+            for term, value in self.scorer.matched(terms, text, "").items():
                 covered[term] = max(covered.get(term, 0.0), value)
-            anchors.append((fact.document, fact.start))
+        anchors = [(f.document, f.start) for f in already.facts] if already else []
         cited = [Unit(c.start, c.end, c.quote) for c in already.citations] if already else []
         picks: list[Pick] = []
         total = sum(terms.values())
@@ -577,6 +579,9 @@ _FACT_NOISE = re.compile(
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
     r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
+    # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
+    r"|\b(bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
+    r"|helårsavvikelse\w*)\b"
     # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
     r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
     re.IGNORECASE,
