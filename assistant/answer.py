@@ -471,7 +471,7 @@ class Answerer:
         documents = {d for d, _ in anchors}
         total = sum(terms.values())
         pool = [c for c in candidates if c.chunk.chunk.document in documents and is_prose(c.unit.text)
-                and values <= {abs(n.value) for _, _, n in find_numbers(c.unit.text) if n.value is not None}
+                and values <= stated_values(c.unit.text)
                 and c.own(terms, total) >= self.settings.min_coverage]
         return max(pool, key=lambda c: c.own(terms, total) / (1 + 0.05 * c.rank), default=None)
 
@@ -518,6 +518,8 @@ class Answerer:
             bonus += self.settings.verb_bonus  # "Vad visade granskningen?" — "Granskningen visade att …"
         if analysis.numeric and find_numbers(text):
             bonus += self.settings.number_bonus
+        if analysis.counted and number_near(text, analysis.counted, window=1):
+            bonus += self.settings.number_bonus  # "tre produktionsområden" answers "hur många produktionsområden"
         if analysis.years and any(y in text for y in analysis.years):
             bonus += self.settings.year_bonus
         return bonus
@@ -610,6 +612,17 @@ def indicator_precision(question: str, indicator: str) -> float:
         return 0.0
     hit = sum(1 for w in words if any(w[:5] in a or a[:5] in w for a in asked))
     return hit / len(words)
+
+
+_NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9,
+                 "tio": 10, "elva": 11, "tolv": 12}
+
+
+def stated_values(text: str) -> set[float]:
+    """The numbers a sentence states, in figures or as words ('tre personer'), without sign."""
+    values = {abs(n.value) for _, _, n in find_numbers(text) if n.value is not None}
+    values |= {float(_NUMBER_WORDS[w]) for w in re.findall(r"\w+", text.lower()) if w in _NUMBER_WORDS}
+    return values
 
 
 def is_prose(text: str) -> bool:

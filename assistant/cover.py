@@ -115,7 +115,8 @@ class Coverer:
             nxt_found = self.scorer.matched(self.terms, nxt.text, "")
             opened = {**covered, **found}
             new = sum(self.terms[t] * max(0.0, v - opened.get(t, 0.0)) for t, v in nxt_found.items() if v >= 1.0)
-            if not (_LEANS.match(nxt.text) or explain or new > 0 or VALUES.match(nxt.text.strip())):
+            if not (_LEANS.match(nxt.text) or self._resumes(unit.text, nxt.text) or explain or new > 0
+                    or VALUES.match(nxt.text.strip())):
                 break
             unit = merged
             for term, value in nxt_found.items():
@@ -123,6 +124,15 @@ class Coverer:
             if not _LEANS.match(nxt.text) and not explain:
                 break
         return Pick(cand, unit, found)
+
+    def _resumes(self, text: str, following: str) -> bool:
+        """The next sentence opens with a word of this one in definite form: 'en kontrollpunkt har genomförts
+        med anmärkning. Anmärkningen avser …'."""
+        first = re.match(r"\s*([A-ZÅÄÖ][a-zåäö]{4,}(?:en|et|na|n))\b", following)
+        if first is None:
+            return False
+        stems = set(self.scorer.analyzer.stems(text))
+        return any(s in stems for s in self.scorer.analyzer.stems(first.group(1)))
 
     def best(self, pool: list[Candidate], terms: dict[str, float], covered: dict[str, float],
              floor: float = 0.0) -> Candidate | None:
