@@ -370,7 +370,7 @@ class Answerer:
             if reason is not None:
                 picks.append(coverer.carry_on(reason, covered, True))
         if already is not None:  # the text may say the fact in words: then quote the words, not the table
-            told = self._restating(candidates, already, terms, anchors)
+            told = self._restating(candidates, already, terms, anchors, analysis.kinds)
             if told is not None:
                 picks = [coverer.carry_on(told, {}, explain), *(p for p in picks if not overlaps(p.unit, told.unit))]
                 covered, anchors, cited, already = {}, [], [], None
@@ -462,16 +462,17 @@ class Answerer:
         return found
 
     def _restating(self, candidates: list[Candidate], fact_answer: Answer, terms: dict[str, float],
-                   anchors: list[tuple[str, int]]) -> Candidate | None:
+                   anchors: list[tuple[str, int]], kinds: list[str]) -> Candidate | None:
         """A sentence of the fact's document that states every value of the fact answer and answers the question."""
-        stated = [f for f in fact_answer.facts if f.kind != "differens"] or fact_answer.facts
+        asked = [f for f in fact_answer.facts if f.kind in kinds]  # "avvek med hur mycket": the deviation
+        stated = asked or [f for f in fact_answer.facts if f.kind != "differens"] or fact_answer.facts
         values = {abs(f.number) for f in stated if f.number is not None}
         if not values:
             return None
         documents = {d for d, _ in anchors}
         total = sum(terms.values())
         pool = [c for c in candidates if c.chunk.chunk.document in documents and is_prose(c.unit.text)
-                and values <= stated_values(c.unit.text)
+                and all(states(c.unit.text, v) for v in values)
                 and c.own(terms, total) >= self.settings.min_coverage]
         return max(pool, key=lambda c: c.own(terms, total) / (1 + 0.05 * c.rank), default=None)
 
@@ -623,6 +624,13 @@ def stated_values(text: str) -> set[float]:
     values = {abs(n.value) for _, _, n in find_numbers(text) if n.value is not None}
     values |= {float(_NUMBER_WORDS[w]) for w in re.findall(r"\w+", text.lower()) if w in _NUMBER_WORDS}
     return values
+
+
+def states(text: str, value: float) -> bool:
+    """Whether a sentence states a value: as written, or a table's thousands of kronor in millions
+    ('48 372' tkr is '48,4 mkr')."""
+    told = stated_values(text)
+    return value in told or (value >= 1000 and any(abs(value / 1000 - v) <= 0.051 for v in told if v < value))
 
 
 def is_prose(text: str) -> bool:
