@@ -196,7 +196,10 @@ class Answerer:
             elif analysis.trend:  # "förändrades under 2024": from the year before
                 years = [str(int(years[0]) - 1), years[0]]
             chosen = [f for f in row if any(period_matches(f.period, y) for y in years)]
-            wanted_kinds = [k for k in analysis.kinds if any(f.kind == k for f in row)]
+            kinds = list(analysis.kinds)
+            if "budget" in kinds and len(kinds) >= 2 and "avvikelse" not in kinds:
+                kinds.append("avvikelse")  # a forecast or result against the budget: the deviation says how far
+            wanted_kinds = [k for k in kinds if any(f.kind == k for f in row)]
             if wanted_kinds:  # the outcome is always wanted beside a target or forecast
                 chosen = [f for f in chosen if f.kind in {*wanted_kinds, *_OUTCOME}]
             elif any(f.kind in _OUTCOME for f in chosen) and not analysis.trend:
@@ -213,7 +216,18 @@ class Answerer:
                 return self._refuse(request.question, chunks, self._missing_note(best, outcomes, full, analysis))
         elif analysis.kinds:
             chosen = [f for f in row if f.kind in analysis.kinds] or row
-        return self._fact_answer(request.question, best, chosen, analysis)
+        answer = self._fact_answer(request.question, best, chosen, analysis)
+        asked = {(f.kind, f.period) for f in chosen}
+        for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
+            if (other[0].document, other[0].table) != (best.document, best.table) or _row_name(other[0]) == _row_name(
+                    best) or not (
+                    asked_words(question, other[0].indicator) - asked_words(question, best.indicator)):
+                continue
+            also = [f for f in other if (f.kind, f.period) in asked and f.status == "ok"]
+            if also:
+                answer = joined(answer, self._fact_answer(request.question, other[0], also, analysis))
+            break
+        return answer
 
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
@@ -583,7 +597,7 @@ _FACT_NOISE = re.compile(
     r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
-    r"|\b(bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
+    r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
     r"|helårsavvikelse\w*)\b"
     # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
     r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
@@ -597,12 +611,31 @@ def fact_query(question: str) -> str:
     return " ".join(_FACT_NOISE.sub(" ", text).split())
 
 
-def indicator_recall(question: str, indicator: str) -> int:
-    """How many of the question's indicator words the indicator has (compounds count): 'total sjukfrånvaro'
-    names more of 'den totala sjukfrånvaron' than 'Totalt – totalt' does."""
+def _row_name(fact: Fact) -> str:
+    """The row a fact stands in ('Totalt' of 'Totalt – brutto kostnad')."""
+    return fact.indicator.split(" – ")[0].strip().lower()
+
+
+def asked_words(question: str, indicator: str) -> set[str]:
+    """The question's indicator words that the indicator has (compounds count)."""
     words = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", indicator.lower())}
     asked = set(re.findall(r"[^\W\d_]{4,}", fact_query(question).lower()))
-    return sum(1 for a in asked if any(w in a or a[:5] in w for w in words))
+    return {a for a in asked if any(w in a or a[:5] in w for w in words)}
+
+
+def indicator_recall(question: str, indicator: str) -> int:
+    """How many of the question's indicator words the indicator has: 'total sjukfrånvaro' names more of
+    'den totala sjukfrånvaron' than 'Totalt – totalt' does."""
+    return len(asked_words(question, indicator))
+
+
+def joined(first: Answer, second: Answer) -> Answer:
+    """Two answers as one, the second's citation keys numbered on from the first's."""
+    offset = len(first.citations)
+    text = _KEY.sub(lambda m: f"[K{int(m.group(1)[1:]) + offset}]", second.answer)
+    citations = [c.model_copy(update={"key": f"K{int(c.key[1:]) + offset}"}) for c in second.citations]
+    return first.model_copy(update={"answer": f"{first.answer} {text}", "citations": [*first.citations, *citations],
+                                    "facts": [*first.facts, *second.facts]})
 
 
 def indicator_precision(question: str, indicator: str) -> float:
