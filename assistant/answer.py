@@ -266,8 +266,8 @@ class Answerer:
 
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
-            key=lambda key: (-coverage[key], -indicator_recall(question, key[2]),
-                             -indicator_precision(question, key[2]), key),
+            key=lambda key: (-indicator_recall(question, key[2]), -indicator_precision(question, key[2]),
+                             -coverage[key], key),
         )
         return [groups[key] for key in ranked]
 

@@ -29,6 +29,7 @@ _LEANS = re.compile(
     r"^(?:[-–•*]\s*)?(Av dessa|Av detta|Av dem|När dessa|I dessa|I detta|Dessa|Detta|Denna|Det|Den|De|Därmed|"
     r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Granskningen|Kontrollen|Uppföljningen|Utfallet|Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
     r"Den största delen|Som en följd|Till följd|Vilket|This|These|It)\b")
+_BACK = re.compile(r"(?i)\b(det|den|de|dem|dessa|detta|denna|it|they|them|those|this)\b")
 _NEAR_CHARS = 2500  # a further clause is answered near the first answer, in the same document
 
 
@@ -66,6 +67,8 @@ def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[
     for i, (text, own) in enumerate(zip(texts, stems, strict=True)):
         others = set().union(*(s for j, s in enumerate(stems) if j != i))
         weights = {t: (scorer.idf(t) if t not in others else w) for t, w in terms.items() if t in own}
+        if i and _BACK.search(text):  # "… och hur mycket är budgeterat för dem?": what the first part is about
+            weights.update({t: w / 2 for t, w in terms.items() if t in stems[0] and t not in weights})
         out.append(Clause(text, weights))
     return out
 
