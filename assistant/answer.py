@@ -28,6 +28,7 @@ from assistant.cover import (
     Coverer,
     Pick,
     asks_for_list,
+    back_reference,
     clauses,
     introduces,
     list_items,
@@ -406,6 +407,11 @@ class Answerer:
             cand = coverer.best(pool, part.terms, {}, floor=self.settings.min_coverage)
             if cand is not None:
                 picks.append(coverer.carry_on(cand, found, explain))
+            elif picks and back_reference(part.text) and not EXPLAIN.search(part.text):
+                # "… och vad ska de användas till?": read on after the answer
+                more = self._next_on_topic(picks[0], taken)
+                if more is not None:
+                    picks.append(more)
         for place in balanced or [] if len(balanced or []) >= 2 else []:  # each municipality asked about
             answered = [p.cand.group for p in picks] + [group_of(f.municipality) for f in already.facts] if (
                 already) else [p.cand.group for p in picks]
@@ -489,6 +495,22 @@ class Answerer:
                 and all(states(c.unit.text, v) for v in values)
                 and c.own(terms, total) >= self.settings.min_coverage]
         return max(pool, key=lambda c: c.own(terms, total) / (1 + 0.05 * c.rank), default=None)
+
+    def _next_on_topic(self, pick: Pick, taken: list[Unit]) -> Pick | None:
+        """The next sentence after a chosen unit, in this paragraph or the next, if it is still about what the unit
+        answered (it repeats two of its question terms): 'Riktade resurser 2024: 2 miljoner kronor' —
+        'Nya riktade resurser 2024 innefattar …'."""
+        doc = self.documents(pick.cand.chunk.chunk.document)
+        if doc is None:
+            return None
+        topic = {t for t, v in pick.found.items() if v >= 1.0}
+        units = split_units(doc.text[pick.unit.end:pick.unit.end + 800], pick.unit.end)[:2]
+        for unit in units:
+            says = self.scorer.matched(dict.fromkeys(topic, 1.0), unit.text, "")
+            if sum(1 for v in says.values() if v >= 1.0) >= 2 and not INSTRUCTION.search(unit.text) and not any(
+                    overlaps(unit, u) for u in taken):
+                return Pick(pick.cand, unit, self.scorer.matched(dict.fromkeys(pick.found, 1.0), unit.text, ""))
+        return None
 
     def _following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
         """What comes after a unit, and the two together: the values of a table row that stand on lines of their

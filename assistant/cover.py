@@ -67,10 +67,15 @@ def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[
     for i, (text, own) in enumerate(zip(texts, stems, strict=True)):
         others = set().union(*(s for j, s in enumerate(stems) if j != i))
         weights = {t: (scorer.idf(t) if t not in others else w) for t, w in terms.items() if t in own}
-        if i and _BACK.search(text):  # "… och hur mycket är budgeterat för dem?": what the first part is about
+        if i and back_reference(text):  # "… och hur mycket är budgeterat för dem?": what the first part is about
             weights.update({t: w / 2 for t, w in terms.items() if t in stems[0] and t not in weights})
         out.append(Clause(text, weights))
     return out
+
+
+def back_reference(text: str) -> bool:
+    """A part of a question that points back at the first ('vad ska de användas till?')."""
+    return bool(_BACK.search(text))
 
 
 def share(terms: dict[str, float], found: dict[str, float]) -> float:
