@@ -207,8 +207,15 @@ class Answerer:
                 chosen = [f for f in chosen if f.kind in {*_OUTCOME, "mål"}]  # not differences or forecasts
             elif not analysis.trend:  # differences and deviations only when asked for
                 chosen = [f for f in chosen if f.kind not in ("differens", "avvikelse")] or chosen
-            if not chosen or all(f.status != "ok" for f in chosen):
+            if not chosen or (all(f.status != "ok" for f in chosen) and not any(
+                    f.status.rstrip(".").lower() in ("saknas", "iu") for f in chosen)):
                 return self._refuse(request.question, chunks, self._missing_note(best, chosen, full, analysis))
+            if any(f.status.rstrip(".").lower() in ("saknas", "iu") for f in chosen) and all(
+                    f.status != "ok" for f in chosen):  # the table says in words that the value is missing
+                answer = self._fact_answer(request.question, best, chosen, analysis)
+                note = (f" Dokumentet redovisar inget värde för {', '.join(analysis.years)} "
+                        f"(i tabellen står {', '.join(sorted({f.value for f in chosen}))}).")
+                return answer.model_copy(update={"answer": answer.answer + note})
             outcomes = [f for f in chosen if f.kind == "utfall"]
             implicit = not {"mål", "prognos", "budget", "avvikelse", "differens"} & set(analysis.kinds)
             if implicit and any(f.kind == "utfall" for f in row) and (
