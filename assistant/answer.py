@@ -54,6 +54,7 @@ _NUMERIC = re.compile(
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,
 )
+_HOW_MUCH = re.compile(r"(?i)\b(hur (många|mycket|stor|stort|stora|hög|höga)|how (many|much))\b")
 _TREND = re.compile(
     r"\b(utveckl\w*|förändr\w*|ökade|ökat|minskade|minskat|jämfört|trend\w*|över tid|mellan \d{4} och \d{4}"
     r"|från \d{4} till \d{4}|change[sd]?|develop\w*|increase[sd]?|decrease[sd]?|compared?|from \d{4} to \d{4})\b",
@@ -103,7 +104,8 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
         ):
             unknown = shown
     return Analysis(
-        numeric=bool(_NUMERIC.search(question)),
+        # "Vad beror förseningen på enligt budget 2022?" asks for a reason, not a figure
+        numeric=bool(_NUMERIC.search(question)) and not (EXPLAIN.search(question) and not _HOW_MUCH.search(question)),
         trend=bool(_TREND.search(question)),
         counted=counted_noun(question),
         years=_YEAR.findall(question),
@@ -396,9 +398,19 @@ class Answerer:
             if told is not None:
                 picks = [coverer.carry_on(told, {}, explain), *(p for p in picks if not overlaps(p.unit, told.unit))]
                 covered, anchors, cited, already = {}, [], [], None
-        for part in parts if len(parts) > 1 else []:
+        # Each part is answered by a unit of its own: the sentence that answers "hur mycket kunde tillgodoräknas"
+        # does not also answer "hur mycket ansöktes", though it shares most of its words.
+        owner: dict[int, int] = {}
+        if picks and len(parts) > 1:
+            owner[max(range(len(parts)), key=lambda j: share(parts[j].terms, picks[0].found))] = 0
+        for index, part in enumerate(parts if len(parts) > 1 else []):
             found = coverer.found(picks, covered)
-            if share(part.terms, found) >= self.settings.min_part_coverage or len(picks) >= self.settings.max_units:
+            free = [i for i, p in enumerate(picks) if i not in owner.values()
+                    and share(part.terms, p.found) >= self.settings.min_part_coverage]
+            if free:
+                owner[index] = free[0]
+            if index in owner or share(part.terms, covered) >= self.settings.min_part_coverage or (
+                    len(picks) >= self.settings.max_units):
                 continue
             part_analysis = analyze(part.text, known, analysis.filters)
             taken = [*cited, *(p.unit for p in picks)]
@@ -413,6 +425,7 @@ class Answerer:
             pool = [c for c in pool if any(v > found.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
             cand = coverer.best(pool, part.terms, {}, floor=self.settings.min_coverage)
             if cand is not None:
+                owner[index] = len(picks)
                 picks.append(coverer.carry_on(cand, found, explain))
             elif picks and back_reference(part.text) and not EXPLAIN.search(part.text):
                 # "… och vad ska de användas till?": read on after the answer

@@ -57,16 +57,17 @@ def split_clauses(question: str) -> list[str]:
 
 
 def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[Clause]:
-    """Each part of the question with its own terms; a term only one part has weighs fully in that part
-    (it is what tells the parts apart, even a body's name that otherwise counts for little)."""
+    """Each part of the question with its own terms. In 'A respektive B' the term only one part has weighs fully
+    in that part: it is what tells the parts apart, even a body's name that otherwise counts for little."""
     texts = split_clauses(question)
     if len(texts) == 1:
         return [Clause(question, terms)]
     stems = [set(scorer.analyzer.stems(t)) for t in texts]
+    respective = bool(_RESPECTIVE.search(question))
     out = []
     for i, (text, own) in enumerate(zip(texts, stems, strict=True)):
         others = set().union(*(s for j, s in enumerate(stems) if j != i))
-        weights = {t: (scorer.idf(t) if t not in others else w) for t, w in terms.items() if t in own}
+        weights = {t: (scorer.idf(t) if respective and t not in others else w) for t, w in terms.items() if t in own}
         if i and back_reference(text):  # "… och hur mycket är budgeterat för dem?": what the first part is about
             weights.update({t: w / 2 for t, w in terms.items() if t in stems[0] and t not in weights})
         out.append(Clause(text, weights))
@@ -123,6 +124,8 @@ class Coverer:
             nxt_found = self.scorer.matched(self.terms, nxt.text, "")
             opened = {**covered, **found}
             new = sum(self.terms[t] * max(0.0, v - opened.get(t, 0.0)) for t, v in nxt_found.items() if v >= 1.0)
+            if BULLET.match(nxt.text) and new <= 0:
+                break  # the next item of a list is not the reason for this one
             if not (_LEANS.match(nxt.text) or self._resumes(unit.text, nxt.text) or explain or new > 0
                     or VALUES.match(nxt.text.strip())):
                 break

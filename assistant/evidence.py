@@ -18,7 +18,7 @@ QUESTION_WORDS = frozenset(re.findall(r"\w+", """varifrån vart när varför hur
 får fick kommer
 ska skall kan kunde finns fanns visade visar redovisas redovisade redovisar anges anger angavs står stod gäller gällde
 hade har blev uppgick uppgår enligt nämner nämns beskrivs beskriver framgår framgick innebär innebar ingår ingick
-stor stort stora många mycket lång långa hög höga via respektive per gjorde gjordes görs gör"""))
+stor stort stora många mycket lång långa hög höga via respektive per gjorde gjordes görs gör beror berodde"""))
 PARTIAL_WEIGHT = 0.7
 COMPOUND_WEIGHT = 0.85
 # Who reports (municipality, nämnd, förvaltning) is settled by the retriever's filters and the passage header;
@@ -52,8 +52,11 @@ def split_units(text: str, offset: int) -> list[Unit]:
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     merged: list[tuple[int, int]] = []
     for start, end in lines:
-        if merged and _continues(text[merged[-1][0]:merged[-1][1]].rstrip(), text[start:end].lstrip()) \
-                and text[merged[-1][1]:start].count("\n") == 1:
+        previous = text[merged[-1][0]:merged[-1][1]].rstrip() if merged else ""
+        gap = text[merged[-1][1]:start].count("\n") if merged else 0
+        # A page break may leave a blank line inside a sentence ("… på grund av att\n\nCerner …").
+        if merged and _continues(previous, text[start:end].lstrip()) and (
+                gap == 1 or (gap == 2 and _OPEN_END.search(previous) and "\t" not in previous)):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
@@ -165,7 +168,7 @@ class UnitScorer:
     def _parts_in(self, stem: str, unit_stems: set[str], unit_words: set[str]) -> bool:
         """Whether a compound's two parts (as the index knows them) both stand in the unit."""
         if stem not in self._parts:
-            self._parts[stem] = decompound(stem, self._df) if self._df.get(stem, 0) < 3 else []
+            self._parts[stem] = decompound(stem, self._df)
         parts = self._parts[stem]
         return bool(parts) and all(p in unit_stems or any(w.startswith(p) for w in unit_words) for p in parts)
 
