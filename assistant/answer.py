@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 
 from assistant.compose import (
     INSTRUCTION,
+    YEAR,
     Candidate,
+    column_header,
     compose,
     counted_noun,
     has_answer_number,
+    is_prose,
     number_near,
     passage_candidates,
     with_values,
@@ -71,7 +74,6 @@ _SUPERLATIVE = re.compile(r"(?i)\b(högst|störst|lägst|minst(?!\s+\d)|vanligas
 # Verbs of a question that its answer tends to repeat: "Vad visade kontrollen?" — "Kontrollen visade att …".
 _RESULT_VERB = re.compile(r"(?i)\b(visade|visar|blev|uppgick|uppgår|innebar|innebär|konstaterade|bedömdes)\b")
 _MARKER = re.compile(r"(?<!\*)(\*{1,3})(?!\*)")
-_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
 _KEY = re.compile(r"\[(K\d+)\]")
 
@@ -108,7 +110,7 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
         numeric=bool(_NUMERIC.search(question)) and not (EXPLAIN.search(question) and not _HOW_MUCH.search(question)),
         trend=bool(_TREND.search(question)),
         counted=counted_noun(question),
-        years=_YEAR.findall(question),
+        years=YEAR.findall(question),
         kinds=[kind for kind, pattern in _KIND_OF if re.search(pattern, question, re.IGNORECASE)],
         filters=filters,
         unknown_place=unknown,
@@ -319,7 +321,7 @@ class Answerer:
                 continue
             # The periods come from the table's column header: cite from that header line, so that every year
             # the answer names is inside the quote.
-            years = {y for f in facts if f.document == name for y in _YEAR.findall(f.period)}
+            years = {y for f in facts if f.document == name for y in YEAR.findall(f.period)}
             start = table_header_start(doc.text, start, years)
             citations.append(Citation(
                 key=f"K{i}", document=name, title=doc.meta.title, start=start, end=end,
@@ -557,15 +559,19 @@ class Answerer:
             return f"dokumenten redovisar ingen sådan siffra för {' och '.join(analysis.years)}"
         return "dokumenten redovisar ingen siffra som svarar på frågan" if analysis.numeric else ""
 
-    @staticmethod
-    def _answers_kind(unit: Unit, chunk: ScoredChunk, analysis: Analysis) -> bool:
-        """Whether a sentence can answer this kind of question (a count needs a number, a year must match)."""
+    def _answers_kind(self, unit: Unit, chunk: ScoredChunk, analysis: Analysis) -> bool:
+        """Whether a sentence can answer this kind of question (a count needs a number, a year must match;
+        a table row's year may stand in its column header)."""
         if analysis.numeric and not has_answer_number(unit.text):
             return False
         if analysis.counted and not number_near(unit.text, analysis.counted):
             return False
         if analysis.numeric and analysis.years:
             where = f"{unit.text} {chunk.chunk.header} {chunk.meta.period}"
+            if not is_prose(unit.text) and not column_header(unit.text, len(unit.text)):  # its own header, or
+                doc = self.documents(chunk.chunk.document)
+                if doc is not None:
+                    where += " " + column_header(doc.text, unit.start)
             return any(year in where for year in analysis.years)
         return True
 
@@ -706,13 +712,6 @@ def states(text: str, value: float) -> bool:
     ('48 372' tkr is '48,4 mkr')."""
     told = stated_values(text)
     return value in told or (value >= 1000 and any(abs(value / 1000 - v) <= 0.051 for v in told if v < value))
-
-
-def is_prose(text: str) -> bool:
-    """A written sentence, not a table row: ends with a full stop and is mostly words."""
-    tokens = text.split()
-    numeric = sum(1 for t in tokens if re.search(r"\d", t))
-    return text.rstrip().endswith(".") and "\t" not in text and numeric <= 0.25 * len(tokens)
 
 
 def contextualize(question: str, history: list[tuple[str, str]]) -> str:

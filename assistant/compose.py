@@ -17,6 +17,7 @@ NUMBER_WORD = re.compile(
     r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|hundra|tusen|miljon\w*|miljard\w*|"
     r"halva|hälften|dubbelt)\b", re.IGNORECASE)
 _YEARLIKE = re.compile(r"^(19|20)\d\d$")
+YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 # Text in a document that speaks to a language model ("Ignorera tidigare instruktioner …") is never evidence.
 INSTRUCTION = re.compile(
     r"(?i)\b(ignorera|bortse från|strunta i|glöm)\b[^.\n]{0,60}\b(instruktion\w*|regler\w*|anvisning\w*|prompt\w*)"
@@ -106,6 +107,19 @@ def with_values(unit: Unit, source: str, base: int) -> Unit:
     return Unit(unit.start, end, source[unit.start - base:end - base])
 
 
+def is_prose(text: str) -> bool:
+    """A written sentence, not a table row: ends with a full stop and is mostly words."""
+    tokens = text.split()
+    numeric = sum(1 for t in tokens if re.search(r"\d", t))
+    return text.rstrip().endswith(".") and "\t" not in text and numeric <= 0.25 * len(tokens)
+
+
+def column_header(text: str, row_start: int, reach: int = 1500) -> str:
+    """The nearest line above a table row that names two or more years: its column header, or ''."""
+    lines = re.findall(r"[^\n]+", text[max(0, row_start - reach):row_start])
+    return next((line for line in reversed(lines) if len(YEAR.findall(line)) >= 2), "")
+
+
 def passage_candidates(
     chunks: list[ScoredChunk], document: Callable[[str], SourceDocument | None], scorer: UnitScorer,
     terms: dict[str, float], bonus: Callable[[str], float], group: Callable[[ScoredChunk], str] = lambda c: "",
@@ -133,7 +147,10 @@ def passage_candidates(
             if key in seen or INSTRUCTION.search(unit.text):
                 continue
             seen.add(key)
-            found = scorer.matched(terms, unit.text, c.header)
+            context = c.header
+            if source is not c.text and not is_prose(unit.text):  # a table row: its column header says the years
+                context = f"{context} {column_header(source, unit.start)}"
+            found = scorer.matched(terms, unit.text, context)
             out.append(Candidate(unit, chunk, rank, found, bonus(unit.text), group(chunk)))
     return out
 
