@@ -407,8 +407,9 @@ class Answerer:
             owner[max(range(len(parts)), key=lambda j: share(parts[j].terms, picks[0].found))] = 0
         for index, part in enumerate(parts if len(parts) > 1 else []):
             found = coverer.found(picks, covered)
-            free = [i for i, p in enumerate(picks) if i not in owner.values()
-                    and share(part.terms, p.found) >= self.settings.min_part_coverage]
+            # a unit that covers this part almost fully answers it too, even if it answers another part
+            free = [i for i, p in enumerate(picks) if (i not in owner.values() and share(
+                part.terms, p.found) >= self.settings.min_part_coverage) or share(part.terms, p.found) >= 0.85]
             if free:
                 owner[index] = free[0]
             if index in owner or share(part.terms, covered) >= self.settings.min_part_coverage or (
