@@ -387,8 +387,9 @@ class Answerer:
             if listed and doc is not None and introduces(first.unit):
                 intro, items = list_items(doc.text, first.unit, count)
                 if items:  # "Vilka prioriterade inriktningar …": the items the introduction announces
-                    picks = [Pick(first, intro, first.found), *(
-                        Pick(first, item, self.scorer.matched(terms, item.text, "")) for item in items)]
+                    lead = [] if is_prose(intro.text) else [Pick(first, intro, first.found)]  # a heading stays
+                    covered.update(first.found)  # what found the list still counts as answered
+                    picks = [*lead, *(Pick(first, item, self.scorer.matched(terms, item.text, "")) for item in items)]
         elif explain:  # the fact gives the figure; the reason is in the text of the same document
             pool = [c for c in candidates if any(c.chunk.chunk.document == d for d, _ in anchors)
                     and not any(overlaps(c.unit, u) for u in cited)]
@@ -396,7 +397,7 @@ class Answerer:
             if reason is not None:
                 picks.append(coverer.carry_on(reason, covered, True))
         if already is not None:  # the text may say the fact in words: then quote the words, not the table
-            told = self._restating(candidates, already, terms, anchors, analysis.kinds)
+            told = self._restating(candidates, already, parts[0].terms, anchors, analysis.kinds)
             if told is not None:
                 picks = [coverer.carry_on(told, {}, explain), *(p for p in picks if not overlaps(p.unit, told.unit))]
                 covered, anchors, cited, already = {}, [], [], None
