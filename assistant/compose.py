@@ -107,11 +107,16 @@ def with_values(unit: Unit, source: str, base: int) -> Unit:
     return Unit(unit.start, end, source[unit.start - base:end - base])
 
 
+# Three or more figures in a row ("9,8% 9,0% -0,8%"): a table row, even when a sentence follows it on the line.
+_ROW_IN_TEXT = re.compile(r"(?:[-–]?\d[\d ,.]*%?\s+){2,}[-–]?\d[\d,.]*%?")
+
+
 def is_prose(text: str) -> bool:
     """A written sentence, not a table row: ends with a full stop and is mostly words."""
     tokens = text.split()
     numeric = sum(1 for t in tokens if re.search(r"\d", t))
-    return text.rstrip().endswith(".") and "\t" not in text and numeric <= 0.25 * len(tokens)
+    return (text.rstrip().endswith(".") and "\t" not in text and numeric <= 0.25 * len(tokens)
+            and not _ROW_IN_TEXT.search(text))
 
 
 def column_header(text: str, row_start: int, reach: int = 1500) -> str:
