@@ -57,6 +57,8 @@ _NUMERIC = re.compile(
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,
 )
+_MEASURE = re.compile(r"(?i)\d\s*(%|procent\w*|dagar|veckor|månader|timmar|mkr|tkr|kr\b|kronor|miljoner|"
+                      r"personer|stycken|st\b)")
 _HOW_MUCH = re.compile(r"(?i)\b(hur (många|mycket|stor|stort|stora|hög|höga)|how (many|much))\b")
 _TREND = re.compile(
     r"\b(utveckl\w*|förändr\w*|ökade|ökat|minskade|minskat|jämfört|trend\w*|över tid|mellan \d{4} och \d{4}"
@@ -583,6 +585,8 @@ class Answerer:
             bonus += self.settings.verb_bonus  # "Vad visade granskningen?" — "Granskningen visade att …"
         if analysis.numeric and find_numbers(text):
             bonus += self.settings.number_bonus
+            if _MEASURE.search(text):  # "6 dagar", "9,0 procent" answer; "1 december 2023" dates
+                bonus += self.settings.number_bonus / 2
         if analysis.counted and number_near(text, analysis.counted, window=1):
             bonus += self.settings.number_bonus  # "tre produktionsområden" answers "hur många produktionsområden"
         if analysis.years and any(y in text for y in analysis.years):
