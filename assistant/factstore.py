@@ -212,7 +212,8 @@ def _compound_of(word: str, terms: list[tuple[str, str]]) -> bool:
     """Whether a word is two of the indicator's words written together ("brutto" + "kostnad")."""
     for cut in range(4, len(word) - 3):
         head, tail = word[:cut], word[cut:]
-        if any(w.startswith(head) for w, _ in terms) and any(w.startswith(tail) for w, _ in terms):
+        if any(w.startswith(head) for w, _ in terms) and any(
+                w.startswith(tail) or (len(w) >= 4 and tail.startswith(w)) for w, _ in terms):  # "intäkt|er"
             return True
     return False
 
