@@ -161,7 +161,11 @@ class Answerer:
             facts = None
             if (analysis.numeric or analysis.years) and self.settings.use_facts and not _SUPERLATIVE.search(
                     question):
-                facts = self._from_facts(request, question, analysis, chunks, result.filters)
+                places = result.filters.get("balanced") or []
+                if len(places) >= 2:
+                    facts = self._from_facts_per_place(request, question, analysis, chunks, result.filters, places)
+                else:
+                    facts = self._from_facts(request, question, analysis, chunks, result.filters)
             if facts is not None and facts.refused:
                 answer = facts  # the indicator is there, the asked period is not: say so, do not guess
             else:
@@ -241,6 +245,26 @@ class Answerer:
             if also:
                 answer = joined(answer, self._fact_answer(request.question, other[0], also, analysis))
             break
+        return answer
+
+    def _from_facts_per_place(
+        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict,
+        places: list[str],
+    ) -> Answer | None:
+        """'Jämför sjukfrånvaron i Alingsås 2024 med Herrljunga juni 2021': each municipality's own row, side by
+        side (a comparison across municipalities is no trend within one). None unless a row is found for one."""
+        side = Analysis(**{**analysis.__dict__, "trend": False})
+        answers: list[Answer] = []
+        for place in places:
+            own = [c for c in chunks if meta_matches(c.meta, Filters(municipality=place))]
+            found = self._from_facts(request, question, side, own, {**applied, "municipality": place})
+            if found is not None and not found.refused:
+                answers.append(found)
+        if not answers:
+            return None
+        answer = answers[0]
+        for more in answers[1:]:
+            answer = joined(answer, more)
         return answer
 
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
