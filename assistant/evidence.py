@@ -24,7 +24,7 @@ PARTIAL_WEIGHT = 0.7
 COMPOUND_WEIGHT = 0.85
 # Who reports (municipality, nämnd, förvaltning) is settled by the retriever's filters and the passage header;
 # such words count for little, so that coverage measures whether the unit answers what is asked.
-CONTEXT_WEIGHT = 0.25
+CONTEXT_WEIGHT = 0.5
 _ORGANISATION = re.compile(r"^(kommun|stad|region)$|(nämnd|förvalt|styrelse)$")
 
 
