@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.evidence import Unit, UnitScorer, extend_list, introduces_list, split_units
+from assistant.evidence import BULLET, Unit, UnitScorer, extend_list, introduces_list, split_units
 from assistant.numbers import find_numbers
 from assistant.retrieve import ScoredChunk
 from assistant.types import Citation, SourceDocument
@@ -183,7 +183,8 @@ def compose(picked: Sequence[Quoted], offset: int = 0) -> tuple[str, list[Citati
                                   page=chunk.chunk.page, quote=unit.text))
         label = source_label(chunk)
         by_source.setdefault(label, []).append(f"{_flat(unit.text)} [{key}]")
-    parts = [f"Enligt {label}: " + " ".join(quotes) for label, quotes in by_source.items()]
+    parts = [f"Enligt {label}:" + "".join(("\n" if BULLET.match(q) else " ") + q for q in quotes)
+             for label, quotes in by_source.items()]  # list items each on a line of their own
     return "\n\n".join(parts), citations
 
 
