@@ -244,3 +244,80 @@ def test_every_answer_keeps_the_promise(pipeline: Pipeline) -> None:
         assert_quotes_exact(pipeline, answer)
         assert_numbers_cited(answer)
 
+
+
+# --- composed answers: parts, lists, footnotes, facts in words (paraphrases, not the eval set's wording) ---------
+
+
+def test_each_part_of_a_question_gets_its_own_sentence(pipeline: Pipeline) -> None:
+    """'…, och hur många patienter …?' is a second question: both counts are quoted, each from its own sentence."""
+    answer = pipeline.ask("Hur många fallolyckor registrerades i Herrljunga första halvåret 2021 och hur många "
+                          "olika patienter rörde det?")
+    assert not answer.refused
+    assert "385" in answer.answer and "121" in answer.answer
+    assert any("385" in c.quote for c in answer.citations) and any("121" in c.quote for c in answer.citations)
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_respektive_answers_both_bodies_from_their_own_documents(pipeline: Pipeline) -> None:
+    """'… stöd- och omsorgsnämnden respektive individnämnden': one sentence from each body's plan."""
+    answer = pipeline.ask("Med hur mycket stärks ramen 2024 för stöd- och omsorgsnämnden respektive "
+                          "individnämnden i Lerum?")
+    assert not answer.refused
+    assert "44,3" in answer.answer and "2,6" in answer.answer
+    documents = {c.document for c in answer.citations}
+    assert {"lerum-stod-och-omsorgsnamnden-verksamhetsplan-2024.txt",
+            "lerum-individnamnden-verksamhetsplan-2024.txt"} <= documents
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_a_list_question_quotes_every_item(pipeline: Pipeline) -> None:
+    """The bullets an introduction announces are quoted one by one, skipping the plan text between them."""
+    answer = pipeline.ask("Vilka prioriterade inriktningar har Lerums individnämnd för 2024?")
+    assert not answer.refused
+    for item in ("heltidsaktivering", "bidragsfusk", "hembesök"):
+        assert item in answer.answer
+    assert len(answer.citations) >= 5
+    assert all(c.quote.startswith("•") for c in answer.citations)
+    assert "Plan för genomförande" not in answer.answer
+    assert_quotes_exact(pipeline, answer)
+
+
+def test_a_fact_told_in_words_is_quoted_as_written(pipeline: Pipeline) -> None:
+    """When the text states the table's value, the sentence is the answer rather than the table row."""
+    answer = pipeline.ask("Vilken personalomsättning exklusive pensionsavgångar hade vård- och "
+                          "omsorgsförvaltningen i Alingsås 2024?")
+    assert not answer.refused
+    assert "9,0 procent" in answer.answer
+    assert all(c.quote.rstrip().endswith(".") for c in answer.citations)
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_a_row_brings_the_footnote_its_marker_points_to(pipeline: Pipeline) -> None:
+    """'Arbetsliv och Stöd *' — the footnote '*Nytt produktionsområde från 2024, kommer från …' answers where from."""
+    answer = pipeline.ask("Varifrån kommer produktionsområdet Arbetsliv och Stöd i Lerums stöd- och omsorgsnämnd?")
+    assert not answer.refused
+    assert "funktionsstöd och myndighet" in answer.answer
+    assert any(c.quote.startswith("*Nytt produktionsområde") for c in answer.citations)
+    assert_quotes_exact(pipeline, answer)
+
+
+def test_two_rows_of_one_table_named_in_one_question(pipeline: Pipeline) -> None:
+    """'arbetsskador och tillbud': both rows, each with its own figures."""
+    answer = pipeline.ask("Hur förändrades antalet arbetsskador och tillbud i Alingsås vård- och "
+                          "omsorgsförvaltning mellan 2023 och 2024?")
+    assert not answer.refused
+    assert "154" in answer.answer and "713" in answer.answer
+    assert {f.indicator for f in answer.facts} >= {"Arbetsskador", "Tillbud"}
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_a_year_end_result_is_not_a_part_year_outcome(pipeline: Pipeline) -> None:
+    """Herrljunga's papers give the result per August 2021, not a bokslut for 2021: the answer says so."""
+    answer = pipeline.ask("What was the year-end result (bokslut) for 2021 of Herrljunga's Socialnämnd?")
+    assert answer.refused
+    assert answer.answer.startswith(CANNOT_ANSWER)
