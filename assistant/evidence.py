@@ -19,7 +19,7 @@ får fick kommer
 ska skall kan kunde finns fanns visade visar redovisas redovisade redovisar anges anger angavs står stod gäller gällde
 hade har blev uppgick uppgår enligt nämner nämns beskrivs beskriver framgår framgick innebär innebar ingår ingick
 stor stort stora många mycket lång långa hög höga via respektive per gjorde gjordes görs gör beror berodde
-utvecklats utvecklades utvecklas förändrats förändrades förändras"""))
+utvecklats utvecklades utvecklas förändrats förändrades förändras stämmer stämde angivna angiven angivet"""))
 PARTIAL_WEIGHT = 0.7
 COMPOUND_WEIGHT = 0.85
 # Who reports (municipality, nämnd, förvaltning) is settled by the retriever's filters and the passage header;
@@ -102,6 +102,17 @@ def introduces_list(unit: Unit) -> bool:
                                       not re.search(r"\d", stripped))
 
 
+_VERB_ENDING = re.compile(r"(ningen|ningar|ning|ande|ades|ade|ats|at|as|ar|er|s)$")
+
+
+def root(stem: str) -> str:
+    """A stem without verb and verbal-noun endings or a 'för-' prefix, for a looser match between word forms:
+    ökar, ökas, ökning → ök; förstärkning, stärks → stärk. Two letters at least remain."""
+    word = stem[3:] if stem.startswith("för") and len(stem) >= 7 else stem
+    cut = _VERB_ENDING.sub("", word)
+    return cut if len(cut) >= 2 else word
+
+
 class UnitScorer:
     """Idf-weighted share of the question's terms that a unit (or its passage header) contains."""
 
@@ -162,6 +173,8 @@ class UnitScorer:
                 found[stem] = PARTIAL_WEIGHT  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaron"
             elif self._parts_in(stem, unit_stems, unit_words):
                 found[stem] = COMPOUND_WEIGHT  # "läkemedelsavvikelser" as "avvikelser läkemedel"
+            elif root(stem) in {root(u) for u in unit_stems}:
+                found[stem] = PARTIAL_WEIGHT  # "ökar" and "ökning", "förstärkningen" and "stärks"
             elif stem in header_stems:
                 found[stem] = HEADER_WEIGHT
         return found
