@@ -453,8 +453,9 @@ class Answerer:
             # A part is answered on its own (the other body's sentence repeats "stärks", "ramen", "2024"),
             # by a unit that brings something the chosen units lack.
             pool = [c for c in pool if any(v > found.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
-            cand = coverer.best(pool, part.terms, {}, floor=self.settings.min_coverage)
-            if cand is not None:
+            best_yet = max([share(part.terms, covered), *(share(part.terms, p.found) for p in picks)])
+            cand = coverer.best(pool, part.terms, {}, floor=max(self.settings.min_coverage, best_yet + 0.01))
+            if cand is not None:  # a unit that answers this part better than what is already chosen
                 owner[index] = len(picks)
                 picks.append(coverer.carry_on(cand, found, explain))
             elif picks and back_reference(part.text) and not EXPLAIN.search(part.text):
