@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from assistant.compose import (
+    CITATION_KEY,
     INSTRUCTION,
-    YEAR,
     Candidate,
     column_header,
     compose,
-    counted_noun,
     has_answer_number,
     is_prose,
     number_near,
@@ -40,89 +38,19 @@ from assistant.cover import (
     share,
 )
 from assistant.evidence import Unit, UnitScorer, split_units
-from assistant.factstore import FactStore, period_matches
+from assistant.factanswer import FactAnswerer, states
+from assistant.factstore import FactStore
 from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
 from assistant.prompts import CANNOT_ANSWER, load_prompt
-from assistant.query import Filters, drop_english_stopwords, expand_english, is_english, meta_matches
+from assistant.query import Filters, expand_english, is_english, meta_matches
+from assistant.question import MEASURE, SUPERLATIVE, Analysis, analyze, contextualize
 from assistant.retrieve import Retriever, ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
 from assistant.types import Answer, Citation, Fact, SourceDocument
 
-_NUMERIC = re.compile(
-    r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)"
-    r"|vad (var|blev|är)|andel|antal|\w*belopp|placering\w*|plats|rank\w*|\w*budget\w*|\w*utfall\w*|\w*prognos\w*"
-    r"|\w*resultat\w*|\w*index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
-    r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
-    re.IGNORECASE,
-)
-_MEASURE = re.compile(r"(?i)\d\s*(%|procent\w*|dagar|veckor|månader|timmar|mkr|tkr|kr\b|kronor|miljoner|"
-                      r"personer|stycken|st\b)")
-_HOW_MUCH = re.compile(r"(?i)\b(hur (många|mycket|stor|stort|stora|hög|höga)|how (many|much))\b")
-_TREND = re.compile(
-    r"\b(utveckl\w*|förändr\w*|ökade|ökat|minskade|minskat|jämfört|trend\w*|över tid|mellan \d{4} och \d{4}"
-    r"|från \d{4} till \d{4}|change[sd]?|develop\w*|increase[sd]?|decrease[sd]?|compared?|from \d{4} to \d{4})\b",
-    re.IGNORECASE,
-)
-_KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(\w*prognos\w*|forecast\w*)\b"),
-            ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
-            ("avvikelse", r"\b(\w*avvik\w*|\w*avvek\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
-            ("bokslut", r"\b(bokslut\w*)\b")]
-_OUTCOME = ("utfall", "bokslut")
-# "Vilken avdelning hade högst …": a comparison across rows, which no single fact row answers.
-_SUPERLATIVE = re.compile(r"(?i)\b(högst|störst|lägst|minst(?!\s+\d)|vanligast\w*|flest|mest|highest|largest|lowest|"
-                          r"smallest|most|fewest)\b")
-# Verbs of a question that its answer tends to repeat: "Vad visade kontrollen?" — "Kontrollen visade att …".
-_RESULT_VERB = re.compile(r"(?i)\b(visade|visar|blev|uppgick|uppgår|innebar|innebär|konstaterade|bedömdes)\b")
-_MARKER = re.compile(r"(?<!\*)(\*{1,3})(?!\*)")
-_PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
-_KEY = re.compile(r"\[(K\d+)\]")
-
-
-@dataclass
-class Analysis:
-    """What the question asks for, as far as code can tell."""
-
-    numeric: bool
-    trend: bool
-    counted: str | None
-    years: list[str]
-    kinds: list[str]
-    filters: Filters
-    unknown_place: str | None
-    verbs: list[str] = field(default_factory=list)
-
-
-def analyze(question: str, known_municipalities: set[str], filters: Filters) -> Analysis:
-    """Numeric or not, trend or not, years and kinds asked for, and any municipality we hold no documents of."""
-    unknown = None
-    known = {m.lower().replace(" kommun", "").rstrip("s") for m in known_municipalities}
-    for match in _PLACE.finditer(question):
-        shown = match.group(1) or match.group(2) or ""
-        if match.group(1) and shown.endswith("s") and not shown.endswith(("ås", "ös", "is", "us")):
-            shown = shown[:-1]  # genitive: "Trollhättans kommun"
-        name = shown.lower()
-        if name and not any(name.startswith(k) or k.startswith(name) for k in known) and (
-            match.group(1) or shown in _SWEDISH_PLACES
-        ):
-            unknown = shown
-    return Analysis(
-        # "Vad beror förseningen på enligt budget 2022?" asks for a reason, not a figure
-        numeric=bool(_NUMERIC.search(question)) and not (EXPLAIN.search(question) and not _HOW_MUCH.search(question)),
-        trend=bool(_TREND.search(question)),
-        counted=counted_noun(question),
-        years=YEAR.findall(question),
-        kinds=[kind for kind, pattern in _KIND_OF if re.search(pattern, question, re.IGNORECASE)],
-        filters=filters,
-        unknown_place=unknown,
-        verbs=[v.lower() for v in _RESULT_VERB.findall(question)],
-    )
-
-
-# Swedish places an English question may name with "in X" (no "kommun" to go by).
-_SWEDISH_PLACES = {"Stockholm", "Gothenburg", "Göteborg", "Malmö", "Uppsala", "Borås", "Trollhättan", "Vänersborg",
-                   "Partille", "Mölndal", "Kungälv", "Vårgårda", "Vara", "Ulricehamn", "Skövde", "Lidköping"}
+_MARKER = re.compile(r"(?<!\*)(\*{1,3})(?!\*)")  # footnote markers: *, **, ***
 
 
 class Answerer:
@@ -140,6 +68,8 @@ class Answerer:
             retriever, facts, documents, settings, llm
         )
         self.scorer = UnitScorer(retriever.index.analyzer)
+        self.fact_lookup = FactAnswerer(facts, documents, settings, retriever.glossary, self._municipalities,
+                                        lambda question, chunks, reason: self._refuse(question, chunks, reason))
 
     def __call__(self, request: AskRequest) -> Answer:
         """Answer one request; every stage is timed."""
@@ -159,13 +89,13 @@ class Answerer:
             answer = self._refuse(request.question, chunks, note)
         else:
             facts = None
-            if (analysis.numeric or analysis.years) and self.settings.use_facts and not _SUPERLATIVE.search(
+            if (analysis.numeric or analysis.years) and self.settings.use_facts and not SUPERLATIVE.search(
                     question):
                 places = result.filters.get("balanced") or []
                 if len(places) >= 2:
-                    facts = self._from_facts_per_place(request, question, analysis, chunks, result.filters, places)
+                    facts = self.fact_lookup.per_place(request, question, analysis, chunks, result.filters, places)
                 else:
-                    facts = self._from_facts(request, question, analysis, chunks, result.filters)
+                    facts = self.fact_lookup.answer(request, question, analysis, chunks, result.filters)
             if facts is not None and facts.refused:
                 answer = facts  # the indicator is there, the asked period is not: say so, do not guess
             else:
@@ -185,175 +115,6 @@ class Answerer:
 
     def _municipalities(self) -> set[str]:
         return {m.municipality for m in self.retriever.index.documents_meta().values() if m.municipality}
-
-    # --- facts --------------------------------------------------------------------------------------------
-    def _from_facts(
-        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict
-    ) -> Answer | None:
-        """A numeric question answered from the reviewed fact set, if retrieval agrees on where the row is."""
-        rows = self._fact_rows(question, chunks, applied)
-        if not rows:
-            return None
-        row = full = rows[0]
-        best = row[0]
-        if "bokslut" in analysis.kinds and not any(f.kind == "bokslut" for f in row):
-            # a year-end result: an outcome for the whole year stands in for it, a part-year one does not
-            row = [f for f in row if f.kind != "utfall" or re.fullmatch(r"\d{4}", f.period)]
-        chosen = row
-        if analysis.years:
-            years = analysis.years
-            if analysis.trend and len(years) >= 2:  # "2021–2023": every year between
-                years = [str(y) for y in range(int(min(years)), int(max(years)) + 1)]
-            elif analysis.trend:  # "förändrades under 2024": from the year before
-                years = [str(int(years[0]) - 1), years[0]]
-            chosen = [f for f in row if any(period_matches(f.period, y) for y in years)]
-            kinds = list(analysis.kinds)
-            if "budget" in kinds and len(kinds) >= 2 and "avvikelse" not in kinds:
-                kinds.append("avvikelse")  # a forecast or result against the budget: the deviation says how far
-            wanted_kinds = [k for k in kinds if any(f.kind == k for f in row)]
-            if wanted_kinds:  # the outcome is always wanted beside a target or forecast
-                chosen = [f for f in chosen if f.kind in {*wanted_kinds, *_OUTCOME}]
-            elif any(f.kind in _OUTCOME for f in chosen) and not analysis.trend:
-                chosen = [f for f in chosen if f.kind in {*_OUTCOME, "mål"}]  # not differences or forecasts
-            elif not analysis.trend:  # differences and deviations only when asked for
-                chosen = [f for f in chosen if f.kind not in ("differens", "avvikelse")] or chosen
-            if not chosen or (all(f.status != "ok" for f in chosen) and not any(
-                    f.status.rstrip(".").lower() in ("saknas", "iu") for f in chosen)):
-                return self._refuse(request.question, chunks, self._missing_note(best, chosen, full, analysis))
-            if any(f.status.rstrip(".").lower() in ("saknas", "iu") for f in chosen) and all(
-                    f.status != "ok" for f in chosen):  # the table says in words that the value is missing
-                answer = self._fact_answer(request.question, best, chosen, analysis)
-                note = (f" Dokumentet redovisar inget värde för {', '.join(analysis.years)} "
-                        f"(i tabellen står {', '.join(sorted({f.value for f in chosen}))}).")
-                return answer.model_copy(update={"answer": answer.answer + note})
-            outcomes = [f for f in chosen if f.kind == "utfall"]
-            implicit = not {"mål", "prognos", "budget", "avvikelse", "differens"} & set(analysis.kinds)
-            if implicit and any(f.kind == "utfall" for f in row) and (
-                not outcomes or all(f.status != "ok" for f in outcomes)
-            ):  # the outcome is what was asked for, and it is missing: a target or forecast is no answer
-                return self._refuse(request.question, chunks, self._missing_note(best, outcomes, full, analysis))
-        elif analysis.kinds:
-            chosen = [f for f in row if f.kind in analysis.kinds] or row
-        answer = self._fact_answer(request.question, best, chosen, analysis)
-        asked = {(f.kind, f.period) for f in chosen}
-        for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
-            if (other[0].document, other[0].table) != (best.document, best.table) or _row_name(other[0]) == _row_name(
-                    best) or not (
-                    asked_words(question, other[0].indicator) - asked_words(question, best.indicator)):
-                continue
-            also = [f for f in other if (f.kind, f.period) in asked and f.status == "ok"]
-            if also:
-                answer = joined(answer, self._fact_answer(request.question, other[0], also, analysis))
-            break
-        return answer
-
-    def _from_facts_per_place(
-        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict,
-        places: list[str],
-    ) -> Answer | None:
-        """'Jämför sjukfrånvaron i Alingsås 2024 med Herrljunga juni 2021': each municipality's own row, side by
-        side (a comparison across municipalities is no trend within one). None unless a row is found for one."""
-        side = Analysis(**{**analysis.__dict__, "trend": False})
-        answers: list[Answer] = []
-        for place in places:
-            own = [c for c in chunks if meta_matches(c.meta, Filters(municipality=place))]
-            found = self._from_facts(request, question, side, own, {**applied, "municipality": place})
-            if found is not None and not found.refused:
-                answers.append(found)
-        if not answers:
-            return None
-        answer = answers[0]
-        for more in answers[1:]:
-            answer = joined(answer, more)
-        return answer
-
-    def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
-        """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
-        places = {m.split()[0].rstrip("s").lower() for m in self._municipalities() if m}
-        asked = [question]
-        if is_english(question):  # the fact set is Swedish: then ask in the glossary's Swedish terms too
-            asked.append(" ".join([drop_english_stopwords(question),
-                                   *expand_english(question, self.retriever.glossary)]))
-        for text in asked:
-            query = " ".join(w for w in fact_query(text).split() if w.lower().rstrip("s") not in places)
-            scored = self.facts.search_scored(
-                query, municipality=applied.get("municipality") or None,
-                body=applied.get("body") or None, limit=400, ignore_unknown=True,
-            )
-            rows = self._agreeing_rows(question, scored, chunks)
-            if rows:
-                return rows
-        return []
-
-    def _agreeing_rows(self, question: str, scored: list[tuple[Fact, float]],
-                       chunks: list[ScoredChunk]) -> list[list[Fact]]:
-        """The matched facts grouped by table row, kept if a top passage holds the row, best first."""
-        top = chunks[: self.settings.fact_agreement_k]
-        groups: dict[tuple[str, str, str], list[Fact]] = {}
-        coverage: dict[tuple[str, str, str], float] = {}
-        for fact, cov in scored:
-            if cov < self.settings.fact_min_coverage:
-                continue
-            key = (fact.document, fact.table, fact.indicator)
-            groups.setdefault(key, []).append(fact)
-            coverage[key] = max(coverage.get(key, 0.0), cov)
-
-        def agrees(facts: list[Fact]) -> bool:
-            return any(c.chunk.document == f.document and c.chunk.start < f.end and f.start < c.chunk.end
-                       for f in facts for c in top)  # a passage may cut a row: overlapping is agreeing
-
-        ranked = sorted(
-            (key for key in groups if agrees(groups[key])),
-            key=lambda key: (-indicator_recall(question, key[2]), -indicator_precision(question, key[2]),
-                             -coverage[key], key),
-        )
-        return [groups[key] for key in ranked]
-
-    @staticmethod
-    def _missing_note(best: Fact, chosen: list[Fact], row: list[Fact], analysis: Analysis) -> str:
-        asked = ", ".join(analysis.years)
-        if chosen:
-            values = "; ".join(f"{f.kind} {f.period}: {f.value}" for f in chosen)
-            return f"dokumentet anger ingen siffra för {asked} för {best.indicator} ({values})"
-        periods = ", ".join(sorted({f"{f.kind} {f.period}" for f in row}))
-        return f"{best.indicator} redovisas inte för {asked}; dokumentet har {periods}"
-
-    def _fact_answer(self, question: str, best: Fact, facts: list[Fact], analysis: Analysis) -> Answer:
-        facts = sorted(facts, key=lambda f: (f.period, f.kind))
-        citations = self._fact_citations(facts)
-        key_of = {f.id: c.key for c in citations for f in facts if f.start < c.end and c.start < f.end}
-        parts = [f"{f.kind} {f.period}: {f.value} [{key_of[f.id]}]" for f in facts]
-        text = f"{best.indicator} ({best.municipality}, {best.body}) — " + "; ".join(parts) + "."
-        numeric = [f for f in facts if f.number is not None and f.kind == "utfall"]
-        if analysis.trend and len(numeric) >= 2:
-            first, last = numeric[0], numeric[-1]
-            comparison = self.facts.compare(first, last)
-            if comparison.direction:
-                text += (f" Värdet {comparison.direction} från {first.value} ({first.period}) "
-                         f"till {last.value} ({last.period}).")
-        return Answer(question=question, answer=text, refused=False, citations=citations, facts=facts)
-
-    def _fact_citations(self, facts: list[Fact]) -> list[Citation]:
-        spans: list[tuple[str, int, int]] = []
-        for f in sorted(facts, key=lambda f: (f.document, f.start)):
-            if spans and spans[-1][0] == f.document and f.start <= spans[-1][2]:
-                spans[-1] = (f.document, spans[-1][1], max(spans[-1][2], f.end))
-            else:
-                spans.append((f.document, f.start, f.end))
-        citations = []
-        for i, (name, start, end) in enumerate(spans, start=1):
-            doc = self.documents(name)
-            if doc is None:
-                continue
-            # The periods come from the table's column header: cite from that header line, so that every year
-            # the answer names is inside the quote.
-            years = {y for f in facts if f.document == name for y in YEAR.findall(f.period)}
-            start = table_header_start(doc.text, start, years)
-            citations.append(Citation(
-                key=f"K{i}", document=name, title=doc.meta.title, start=start, end=end,
-                section=doc.section_at(start), page=doc.page_at(start), quote=doc.text[start:end],
-            ))
-        return citations
 
     # --- passages -----------------------------------------------------------------------------------------
     def _from_passages(
@@ -610,7 +371,7 @@ class Answerer:
             bonus += self.settings.verb_bonus  # "Vad visade granskningen?" — "Granskningen visade att …"
         if analysis.numeric and find_numbers(text):
             bonus += self.settings.number_bonus
-            if _MEASURE.search(text):  # "6 dagar", "9,0 procent" answer; "1 december 2023" dates
+            if MEASURE.search(text):  # "6 dagar", "9,0 procent" answer; "1 december 2023" dates
                 bonus += self.settings.number_bonus / 2
         if analysis.counted and number_near(text, analysis.counted, window=1):
             bonus += self.settings.number_bonus  # "tre produktionsområden" answers "hur många produktionsområden"
@@ -649,7 +410,7 @@ class Answerer:
         if problems:
             return composed.model_copy(update={"notes": [*composed.notes, *problems]})
         by_key = {p.key: p for p in passages}
-        used = list(dict.fromkeys(_KEY.findall(reply)))
+        used = list(dict.fromkeys(CITATION_KEY.findall(reply)))
         return composed.model_copy(update={"answer": reply, "citations": [by_key[k] for k in used]})
 
 
@@ -658,112 +419,15 @@ def check_llm_answer(reply: str, passages: list[Citation]) -> list[str]:
     if CANNOT_ANSWER in reply:
         return ["språkmodellen vägrade trots stöd i underlaget; sammanställt svar används"]
     by_key = {p.key: p for p in passages}
-    keys = _KEY.findall(reply)
+    keys = CITATION_KEY.findall(reply)
     problems = [f"okänd källnyckel [{k}] i modellens svar" for k in keys if k not in by_key]
     cited = [by_key[k] for k in keys if k in by_key]
     if not cited:
         problems.append("modellens svar saknar källhänvisning")
     allowed = {normalize_number_text(n.raw) for c in cited for _, _, n in find_numbers(c.quote)}
-    for _, _, number in find_numbers(_KEY.sub(" ", reply)):
+    for _, _, number in find_numbers(CITATION_KEY.sub(" ", reply)):
         if normalize_number_text(number.raw) not in allowed:
             problems.append(f"siffran {number.raw} finns inte i någon citerad källa")
     return problems
 
 
-_FACT_NOISE = re.compile(
-    r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
-    r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
-    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora"
-    r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
-    # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
-    r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
-    r"|helårsavvikelse\w*)\b"
-    # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
-    r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
-    re.IGNORECASE,
-)
-
-
-def fact_query(question: str) -> str:
-    """The indicator words of a question: 'hur många' means antal; years and question words go."""
-    text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", question)
-    return " ".join(_FACT_NOISE.sub(" ", text).split())
-
-
-def _row_name(fact: Fact) -> str:
-    """The row a fact stands in ('Totalt' of 'Totalt – brutto kostnad')."""
-    return fact.indicator.split(" – ")[0].strip().lower()
-
-
-def asked_words(question: str, indicator: str) -> set[str]:
-    """The question's indicator words that the indicator has (compounds count)."""
-    words = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", indicator.lower())}
-    asked = set(re.findall(r"[^\W\d_]{4,}", fact_query(question).lower()))
-    return {a for a in asked if any(w in a or a[:5] in w for w in words)}
-
-
-def indicator_recall(question: str, indicator: str) -> int:
-    """How many of the question's indicator words the indicator has: 'total sjukfrånvaro' names more of
-    'den totala sjukfrånvaron' than 'Totalt – totalt' does."""
-    return len(asked_words(question, indicator))
-
-
-def joined(first: Answer, second: Answer) -> Answer:
-    """Two answers as one, the second's citation keys numbered on from the first's."""
-    offset = len(first.citations)
-    text = _KEY.sub(lambda m: f"[K{int(m.group(1)[1:]) + offset}]", second.answer)
-    citations = [c.model_copy(update={"key": f"K{int(c.key[1:]) + offset}"}) for c in second.citations]
-    return first.model_copy(update={"answer": f"{first.answer} {text}", "citations": [*first.citations, *citations],
-                                    "facts": [*first.facts, *second.facts]})
-
-
-def indicator_precision(question: str, indicator: str) -> float:
-    """Share of the indicator's words the question mentions (compounds count): breaks ties between rows."""
-    words = [w for w in re.findall(r"[^\W\d_]{3,}", indicator.lower())]
-    asked = re.findall(r"[^\W\d_]{3,}", fact_query(question).lower())
-    if not words:
-        return 0.0
-    hit = sum(1 for w in words if any(w[:5] in a or a[:5] in w for a in asked))
-    return hit / len(words)
-
-
-_NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9,
-                 "tio": 10, "elva": 11, "tolv": 12}
-
-
-def stated_values(text: str) -> set[float]:
-    """The numbers a sentence states, in figures or as words ('tre personer'), without sign."""
-    values = {abs(n.value) for _, _, n in find_numbers(text) if n.value is not None}
-    values |= {float(_NUMBER_WORDS[w]) for w in re.findall(r"\w+", text.lower()) if w in _NUMBER_WORDS}
-    return values
-
-
-def states(text: str, value: float) -> bool:
-    """Whether a sentence states a value: as written, or a table's thousands of kronor in millions
-    ('48 372' tkr is '48,4 mkr')."""
-    told = stated_values(text)
-    return value in told or (value >= 1000 and any(abs(value / 1000 - v) <= 0.051 for v in told if v < value))
-
-
-def contextualize(question: str, history: list[tuple[str, str]]) -> str:
-    """A follow-up that leans on the previous turn ('och 2022?', 'varför då?') gets that question as context."""
-    if not history:
-        return question
-    words = question.split()
-    leaning = len(words) <= 6 or re.match(r"(?i)^(och|men|vad|hur|varför|then|and|what about)\b", question)
-    pronoun = re.search(r"(?i)\b(det|den|dessa|detta|de|samma|it|that|those|they)\b", question)
-    if leaning or pronoun:
-        return f"{history[-1][0]} {question}"
-    return question
-
-
-def table_header_start(text: str, row_start: int, years: set[str], reach: int = 1500) -> int:
-    """Start of the nearest line above a table row that names all the years (its column header), else the row."""
-    if not years:
-        return row_start
-    window_start = max(0, row_start - reach)
-    lines = list(re.finditer(r"[^\n]+", text[window_start:row_start]))
-    for line in reversed(lines):
-        if all(y in line.group(0) or y[2:] in line.group(0) for y in years):
-            return window_start + line.start()
-    return row_start

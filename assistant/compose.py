@@ -18,6 +18,7 @@ NUMBER_WORD = re.compile(
     r"halva|hälften|dubbelt)\b", re.IGNORECASE)
 _YEARLIKE = re.compile(r"^(19|20)\d\d$")
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+CITATION_KEY = re.compile(r"\[(K\d+)\]")
 # Text in a document that speaks to a language model ("Ignorera tidigare instruktioner …") is never evidence.
 INSTRUCTION = re.compile(
     r"(?i)\b(ignorera|bortse från|strunta i|glöm)\b[^.\n]{0,60}\b(instruktion\w*|regler\w*|anvisning\w*|prompt\w*)"

@@ -1,0 +1,290 @@
+"""Answers from the reviewed fact set: the table row a question names, the periods and kinds it asks for.
+
+A row is used only if retrieval agrees it lies in a top passage; a period the row does not have is a refusal
+with the reason, never a neighbouring figure. Every value is cited by its span in the cleaned document,
+from the table's column header line so that the years the answer names are inside the quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.compose import CITATION_KEY, YEAR
+from assistant.factstore import FactStore, period_matches
+from assistant.numbers import find_numbers
+from assistant.query import Filters, drop_english_stopwords, expand_english, is_english, meta_matches
+from assistant.question import OUTCOME_KINDS, Analysis
+from assistant.retrieve import ScoredChunk
+from assistant.service import AskRequest
+from assistant.settings import AnswerSettings
+from assistant.types import Answer, Citation, Fact, SourceDocument
+
+
+class FactAnswerer:
+    """Numeric questions answered from the fact set (None when no agreeing row is found)."""
+
+    def __init__(
+        self, facts: FactStore, documents: Callable[[str], SourceDocument | None], settings: AnswerSettings,
+        glossary: dict[str, str], municipalities: Callable[[], set[str]],
+        refuse: Callable[[str, list[ScoredChunk], str], Answer],
+    ) -> None:
+        self.facts, self.documents, self.settings, self.glossary = facts, documents, settings, glossary
+        self.municipalities, self.refuse = municipalities, refuse
+
+    def answer(
+        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict
+    ) -> Answer | None:
+        """A numeric question answered from the reviewed fact set, if retrieval agrees on where the row is."""
+        rows = self._fact_rows(question, chunks, applied)
+        if not rows:
+            return None
+        row = full = rows[0]
+        best = row[0]
+        if "bokslut" in analysis.kinds and not any(f.kind == "bokslut" for f in row):
+            # a year-end result: an outcome for the whole year stands in for it, a part-year one does not
+            row = [f for f in row if f.kind != "utfall" or re.fullmatch(r"\d{4}", f.period)]
+        chosen = row
+        if analysis.years:
+            years = analysis.years
+            if analysis.trend and len(years) >= 2:  # "2021–2023": every year between
+                years = [str(y) for y in range(int(min(years)), int(max(years)) + 1)]
+            elif analysis.trend:  # "förändrades under 2024": from the year before
+                years = [str(int(years[0]) - 1), years[0]]
+            chosen = [f for f in row if any(period_matches(f.period, y) for y in years)]
+            kinds = list(analysis.kinds)
+            if "budget" in kinds and len(kinds) >= 2 and "avvikelse" not in kinds:
+                kinds.append("avvikelse")  # a forecast or result against the budget: the deviation says how far
+            wanted_kinds = [k for k in kinds if any(f.kind == k for f in row)]
+            if wanted_kinds:  # the outcome is always wanted beside a target or forecast
+                chosen = [f for f in chosen if f.kind in {*wanted_kinds, *OUTCOME_KINDS}]
+            elif any(f.kind in OUTCOME_KINDS for f in chosen) and not analysis.trend:
+                chosen = [f for f in chosen if f.kind in {*OUTCOME_KINDS, "mål"}]  # not differences or forecasts
+            elif not analysis.trend:  # differences and deviations only when asked for
+                chosen = [f for f in chosen if f.kind not in ("differens", "avvikelse")] or chosen
+            if not chosen or (all(f.status != "ok" for f in chosen) and not any(
+                    f.status.rstrip(".").lower() in ("saknas", "iu") for f in chosen)):
+                return self.refuse(request.question, chunks, self._missing_note(best, chosen, full, analysis))
+            if any(f.status.rstrip(".").lower() in ("saknas", "iu") for f in chosen) and all(
+                    f.status != "ok" for f in chosen):  # the table says in words that the value is missing
+                answer = self._fact_answer(request.question, best, chosen, analysis)
+                note = (f" Dokumentet redovisar inget värde för {', '.join(analysis.years)} "
+                        f"(i tabellen står {', '.join(sorted({f.value for f in chosen}))}).")
+                return answer.model_copy(update={"answer": answer.answer + note})
+            outcomes = [f for f in chosen if f.kind == "utfall"]
+            implicit = not {"mål", "prognos", "budget", "avvikelse", "differens"} & set(analysis.kinds)
+            if implicit and any(f.kind == "utfall" for f in row) and (
+                not outcomes or all(f.status != "ok" for f in outcomes)
+            ):  # the outcome is what was asked for, and it is missing: a target or forecast is no answer
+                return self.refuse(request.question, chunks, self._missing_note(best, outcomes, full, analysis))
+        elif analysis.kinds:
+            chosen = [f for f in row if f.kind in analysis.kinds] or row
+        answer = self._fact_answer(request.question, best, chosen, analysis)
+        asked = {(f.kind, f.period) for f in chosen}
+        for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
+            if (other[0].document, other[0].table) != (best.document, best.table) or _row_name(other[0]) == _row_name(
+                    best) or not (
+                    asked_words(question, other[0].indicator) - asked_words(question, best.indicator)):
+                continue
+            also = [f for f in other if (f.kind, f.period) in asked and f.status == "ok"]
+            if also:
+                answer = joined(answer, self._fact_answer(request.question, other[0], also, analysis))
+            break
+        return answer
+
+    def per_place(
+        self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict,
+        places: list[str],
+    ) -> Answer | None:
+        """'Jämför sjukfrånvaron i Alingsås 2024 med Herrljunga juni 2021': each municipality's own row, side by
+        side (a comparison across municipalities is no trend within one). None unless a row is found for one."""
+        side = Analysis(**{**analysis.__dict__, "trend": False})
+        answers: list[Answer] = []
+        for place in places:
+            own = [c for c in chunks if meta_matches(c.meta, Filters(municipality=place))]
+            found = self.answer(request, question, side, own, {**applied, "municipality": place})
+            if found is not None and not found.refused:
+                answers.append(found)
+        if not answers:
+            return None
+        answer = answers[0]
+        for more in answers[1:]:
+            answer = joined(answer, more)
+        return answer
+
+    def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
+        """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
+        places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
+        asked = [question]
+        if is_english(question):  # the fact set is Swedish: then ask in the glossary's Swedish terms too
+            asked.append(" ".join([drop_english_stopwords(question),
+                                   *expand_english(question, self.glossary)]))
+        for text in asked:
+            query = " ".join(w for w in fact_query(text).split() if w.lower().rstrip("s") not in places)
+            scored = self.facts.search_scored(
+                query, municipality=applied.get("municipality") or None,
+                body=applied.get("body") or None, limit=400, ignore_unknown=True,
+            )
+            rows = self._agreeing_rows(question, scored, chunks)
+            if rows:
+                return rows
+        return []
+
+    def _agreeing_rows(self, question: str, scored: list[tuple[Fact, float]],
+                       chunks: list[ScoredChunk]) -> list[list[Fact]]:
+        """The matched facts grouped by table row, kept if a top passage holds the row, best first."""
+        top = chunks[: self.settings.fact_agreement_k]
+        groups: dict[tuple[str, str, str], list[Fact]] = {}
+        coverage: dict[tuple[str, str, str], float] = {}
+        for fact, cov in scored:
+            if cov < self.settings.fact_min_coverage:
+                continue
+            key = (fact.document, fact.table, fact.indicator)
+            groups.setdefault(key, []).append(fact)
+            coverage[key] = max(coverage.get(key, 0.0), cov)
+
+        def agrees(facts: list[Fact]) -> bool:
+            return any(c.chunk.document == f.document and c.chunk.start < f.end and f.start < c.chunk.end
+                       for f in facts for c in top)  # a passage may cut a row: overlapping is agreeing
+
+        ranked = sorted(
+            (key for key in groups if agrees(groups[key])),
+            key=lambda key: (-indicator_recall(question, key[2]), -indicator_precision(question, key[2]),
+                             -coverage[key], key),
+        )
+        return [groups[key] for key in ranked]
+
+    @staticmethod
+    def _missing_note(best: Fact, chosen: list[Fact], row: list[Fact], analysis: Analysis) -> str:
+        asked = ", ".join(analysis.years)
+        if chosen:
+            values = "; ".join(f"{f.kind} {f.period}: {f.value}" for f in chosen)
+            return f"dokumentet anger ingen siffra för {asked} för {best.indicator} ({values})"
+        periods = ", ".join(sorted({f"{f.kind} {f.period}" for f in row}))
+        return f"{best.indicator} redovisas inte för {asked}; dokumentet har {periods}"
+
+    def _fact_answer(self, question: str, best: Fact, facts: list[Fact], analysis: Analysis) -> Answer:
+        facts = sorted(facts, key=lambda f: (f.period, f.kind))
+        citations = self._fact_citations(facts)
+        key_of = {f.id: c.key for c in citations for f in facts if f.start < c.end and c.start < f.end}
+        parts = [f"{f.kind} {f.period}: {f.value} [{key_of[f.id]}]" for f in facts]
+        text = f"{best.indicator} ({best.municipality}, {best.body}) — " + "; ".join(parts) + "."
+        numeric = [f for f in facts if f.number is not None and f.kind == "utfall"]
+        if analysis.trend and len(numeric) >= 2:
+            first, last = numeric[0], numeric[-1]
+            comparison = self.facts.compare(first, last)
+            if comparison.direction:
+                text += (f" Värdet {comparison.direction} från {first.value} ({first.period}) "
+                         f"till {last.value} ({last.period}).")
+        return Answer(question=question, answer=text, refused=False, citations=citations, facts=facts)
+
+    def _fact_citations(self, facts: list[Fact]) -> list[Citation]:
+        spans: list[tuple[str, int, int]] = []
+        for f in sorted(facts, key=lambda f: (f.document, f.start)):
+            if spans and spans[-1][0] == f.document and f.start <= spans[-1][2]:
+                spans[-1] = (f.document, spans[-1][1], max(spans[-1][2], f.end))
+            else:
+                spans.append((f.document, f.start, f.end))
+        citations = []
+        for i, (name, start, end) in enumerate(spans, start=1):
+            doc = self.documents(name)
+            if doc is None:
+                continue
+            # The periods come from the table's column header: cite from that header line, so that every year
+            # the answer names is inside the quote.
+            years = {y for f in facts if f.document == name for y in YEAR.findall(f.period)}
+            start = table_header_start(doc.text, start, years)
+            citations.append(Citation(
+                key=f"K{i}", document=name, title=doc.meta.title, start=start, end=end,
+                section=doc.section_at(start), page=doc.page_at(start), quote=doc.text[start:end],
+            ))
+        return citations
+
+
+_FACT_NOISE = re.compile(
+    r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
+    r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
+    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora"
+    r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
+    # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
+    r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
+    r"|helårsavvikelse\w*)\b"
+    # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
+    r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
+    re.IGNORECASE,
+)
+
+
+def fact_query(question: str) -> str:
+    """The indicator words of a question: 'hur många' means antal; years and question words go."""
+    text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", question)
+    return " ".join(_FACT_NOISE.sub(" ", text).split())
+
+
+def _row_name(fact: Fact) -> str:
+    """The row a fact stands in ('Totalt' of 'Totalt – brutto kostnad')."""
+    return fact.indicator.split(" – ")[0].strip().lower()
+
+
+def asked_words(question: str, indicator: str) -> set[str]:
+    """The question's indicator words that the indicator has (compounds count)."""
+    words = {w[:5] for w in re.findall(r"[^\W\d_]{4,}", indicator.lower())}
+    asked = set(re.findall(r"[^\W\d_]{4,}", fact_query(question).lower()))
+    return {a for a in asked if any(w in a or a[:5] in w for w in words)}
+
+
+def indicator_recall(question: str, indicator: str) -> int:
+    """How many of the question's indicator words the indicator has: 'total sjukfrånvaro' names more of
+    'den totala sjukfrånvaron' than 'Totalt – totalt' does."""
+    return len(asked_words(question, indicator))
+
+
+def joined(first: Answer, second: Answer) -> Answer:
+    """Two answers as one, the second's citation keys numbered on from the first's."""
+    offset = len(first.citations)
+    text = CITATION_KEY.sub(lambda m: f"[K{int(m.group(1)[1:]) + offset}]", second.answer)
+    citations = [c.model_copy(update={"key": f"K{int(c.key[1:]) + offset}"}) for c in second.citations]
+    return first.model_copy(update={"answer": f"{first.answer} {text}", "citations": [*first.citations, *citations],
+                                    "facts": [*first.facts, *second.facts]})
+
+
+def indicator_precision(question: str, indicator: str) -> float:
+    """Share of the indicator's words the question mentions (compounds count): breaks ties between rows."""
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", indicator.lower())]
+    asked = re.findall(r"[^\W\d_]{3,}", fact_query(question).lower())
+    if not words:
+        return 0.0
+    hit = sum(1 for w in words if any(w[:5] in a or a[:5] in w for a in asked))
+    return hit / len(words)
+
+
+_NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9,
+                 "tio": 10, "elva": 11, "tolv": 12}
+
+
+def stated_values(text: str) -> set[float]:
+    """The numbers a sentence states, in figures or as words ('tre personer'), without sign."""
+    values = {abs(n.value) for _, _, n in find_numbers(text) if n.value is not None}
+    values |= {float(_NUMBER_WORDS[w]) for w in re.findall(r"\w+", text.lower()) if w in _NUMBER_WORDS}
+    return values
+
+
+def states(text: str, value: float) -> bool:
+    """Whether a sentence states a value: as written, or a table's thousands of kronor in millions
+    ('48 372' tkr is '48,4 mkr')."""
+    told = stated_values(text)
+    return value in told or (value >= 1000 and any(abs(value / 1000 - v) <= 0.051 for v in told if v < value))
+
+
+
+
+def table_header_start(text: str, row_start: int, years: set[str], reach: int = 1500) -> int:
+    """Start of the nearest line above a table row that names all the years (its column header), else the row."""
+    if not years:
+        return row_start
+    window_start = max(0, row_start - reach)
+    lines = list(re.finditer(r"[^\n]+", text[window_start:row_start]))
+    for line in reversed(lines):
+        if all(y in line.group(0) or y[2:] in line.group(0) for y in years):
+            return window_start + line.start()
+    return row_start

@@ -1,0 +1,99 @@
+"""What a question asks, as far as code can tell: a figure or not, a trend, years, kinds of figures, a place.
+
+Also the follow-up rule: a short question that leans on the previous turn gets that question as context.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.compose import YEAR, counted_noun
+from assistant.cover import EXPLAIN
+from assistant.query import Filters
+
+_NUMERIC = re.compile(
+    r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)"
+    r"|vad (var|blev|är)|andel|antal|\w*belopp|placering\w*|plats|rank\w*|\w*budget\w*|\w*utfall\w*|\w*prognos\w*"
+    r"|\w*resultat\w*|\w*index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
+    r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
+    re.IGNORECASE,
+)
+MEASURE = re.compile(r"(?i)\d\s*(%|procent\w*|dagar|veckor|månader|timmar|mkr|tkr|kr\b|kronor|miljoner|"
+                      r"personer|stycken|st\b)")
+_HOW_MUCH = re.compile(r"(?i)\b(hur (många|mycket|stor|stort|stora|hög|höga)|how (many|much))\b")
+_TREND = re.compile(
+    r"\b(utveckl\w*|förändr\w*|ökade|ökat|minskade|minskat|jämfört|trend\w*|över tid|mellan \d{4} och \d{4}"
+    r"|från \d{4} till \d{4}|change[sd]?|develop\w*|increase[sd]?|decrease[sd]?|compared?|from \d{4} to \d{4})\b",
+    re.IGNORECASE,
+)
+_KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(\w*prognos\w*|forecast\w*)\b"),
+            ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
+            ("avvikelse", r"\b(\w*avvik\w*|\w*avvek\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
+            ("bokslut", r"\b(bokslut\w*)\b")]
+OUTCOME_KINDS = ("utfall", "bokslut")
+# "Vilken avdelning hade högst …": a comparison across rows, which no single fact row answers.
+SUPERLATIVE = re.compile(r"(?i)\b(högst|störst|lägst|minst(?!\s+\d)|vanligast\w*|flest|mest|highest|largest|lowest|"
+                          r"smallest|most|fewest)\b")
+# Verbs of a question that its answer tends to repeat: "Vad visade kontrollen?" — "Kontrollen visade att …".
+_RESULT_VERB = re.compile(r"(?i)\b(visade|visar|blev|uppgick|uppgår|innebar|innebär|konstaterade|bedömdes)\b")
+_PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]+) (?:kommun|stad|municipality)\b|\bin ([A-ZÅÄÖ][a-zåäöé]+)\b")
+
+
+@dataclass
+class Analysis:
+    """What the question asks for, as far as code can tell."""
+
+    numeric: bool
+    trend: bool
+    counted: str | None
+    years: list[str]
+    kinds: list[str]
+    filters: Filters
+    unknown_place: str | None
+    verbs: list[str] = field(default_factory=list)
+
+
+def analyze(question: str, known_municipalities: set[str], filters: Filters) -> Analysis:
+    """Numeric or not, trend or not, years and kinds asked for, and any municipality we hold no documents of."""
+    unknown = None
+    known = {m.lower().replace(" kommun", "").rstrip("s") for m in known_municipalities}
+    for match in _PLACE.finditer(question):
+        shown = match.group(1) or match.group(2) or ""
+        if match.group(1) and shown.endswith("s") and not shown.endswith(("ås", "ös", "is", "us")):
+            shown = shown[:-1]  # genitive: "Trollhättans kommun"
+        name = shown.lower()
+        if name and not any(name.startswith(k) or k.startswith(name) for k in known) and (
+            match.group(1) or shown in _SWEDISH_PLACES
+        ):
+            unknown = shown
+    return Analysis(
+        # "Vad beror förseningen på enligt budget 2022?" asks for a reason, not a figure
+        numeric=bool(_NUMERIC.search(question)) and not (EXPLAIN.search(question) and not _HOW_MUCH.search(question)),
+        trend=bool(_TREND.search(question)),
+        counted=counted_noun(question),
+        years=YEAR.findall(question),
+        kinds=[kind for kind, pattern in _KIND_OF if re.search(pattern, question, re.IGNORECASE)],
+        filters=filters,
+        unknown_place=unknown,
+        verbs=[v.lower() for v in _RESULT_VERB.findall(question)],
+    )
+
+
+# Swedish places an English question may name with "in X" (no "kommun" to go by).
+_SWEDISH_PLACES = {"Stockholm", "Gothenburg", "Göteborg", "Malmö", "Uppsala", "Borås", "Trollhättan", "Vänersborg",
+                   "Partille", "Mölndal", "Kungälv", "Vårgårda", "Vara", "Ulricehamn", "Skövde", "Lidköping"}
+
+
+
+
+def contextualize(question: str, history: list[tuple[str, str]]) -> str:
+    """A follow-up that leans on the previous turn ('och 2022?', 'varför då?') gets that question as context."""
+    if not history:
+        return question
+    words = question.split()
+    leaning = len(words) <= 6 or re.match(r"(?i)^(och|men|vad|hur|varför|then|and|what about)\b", question)
+    pronoun = re.search(r"(?i)\b(det|den|dessa|detta|de|samma|it|that|those|they)\b", question)
+    if leaning or pronoun:
+        return f"{history[-1][0]} {question}"
+    return question
