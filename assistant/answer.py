@@ -7,6 +7,7 @@ mapped back to spans, every number present in a cited passage) and replaced by t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -93,7 +94,12 @@ class Answerer:
                     question):
                 places = result.filters.get("balanced") or []
                 if len(places) >= 2:
-                    facts = self.fact_lookup.per_place(request, question, analysis, chunks, result.filters, places)
+                    def within(place: str) -> list[ScoredChunk]:
+                        only = dataclasses.replace(filters, municipality=place)
+                        found = self.retriever.search(question, k=self.settings.candidates, filters=only)
+                        return [c for c in found.chunks if self._allowed(c, request)]
+                    facts = self.fact_lookup.per_place(request, question, analysis, chunks, result.filters, places,
+                                                       within)
                 else:
                     facts = self.fact_lookup.answer(request, question, analysis, chunks, result.filters)
             if facts is not None and facts.refused:

@@ -94,14 +94,17 @@ class FactAnswerer:
 
     def per_place(
         self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk], applied: dict,
-        places: list[str],
+        places: list[str], search: Callable[[str], list[ScoredChunk]] | None = None,
     ) -> Answer | None:
         """'Jämför sjukfrånvaron i Alingsås 2024 med Herrljunga juni 2021': each municipality's own row, side by
-        side (a comparison across municipalities is no trend within one). None unless a row is found for one."""
+        side (a comparison across municipalities is no trend within one). None unless a row is found for one.
+
+        search(place), when given, ranks passages within one municipality: its row must lie among its own top
+        passages, which a ranking over both municipalities may not show."""
         side = Analysis(**{**analysis.__dict__, "trend": False})
         answers: list[Answer] = []
         for place in places:
-            own = [c for c in chunks if meta_matches(c.meta, Filters(municipality=place))]
+            own = search(place) if search else [c for c in chunks if meta_matches(c.meta, Filters(municipality=place))]
             found = self.answer(request, question, side, own, {**applied, "municipality": place})
             if found is not None and not found.refused:
                 answers.append(found)
