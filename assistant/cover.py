@@ -47,13 +47,20 @@ def split_clauses(question: str) -> list[str]:
     if match:
         before, after = question[: match.start()], question[match.end():]
         return [f"{before}{match.group(1)}{after}", f"{before}{match.group(2)}{after}"]
-    parts: list[str] = []
-    for piece in (p.strip(" ,") for p in _JOIN.split(question)):
-        if parts and not re.search(rf"(?i)\b{_WH}\b", parts[-1]):
-            parts[-1] = f"{parts[-1]}, {piece}"  # "In Lerum's 2024 plan, what share …" is one question
-        elif re.search(r"\w{3,}", piece):
-            parts.append(piece)
-    return parts or [question]
+    cuts = [(m.start(), m.end()) for m in _JOIN.finditer(question)]
+    starts = [0, *(end for _, end in cuts)]
+    ends = [*(start for start, _ in cuts), len(question)]
+    spans: list[list[int]] = []
+    for start, end in zip(starts, ends, strict=True):
+        if spans:
+            previous = question[spans[-1][0]:spans[-1][1]].strip(" ,")
+            # "Varför och när stängdes …" and "In Lerum's 2024 plan, what share …" are one question each
+            if re.fullmatch(rf"(?i){_WH}", previous) or not re.search(rf"(?i)\b{_WH}\b", previous):
+                spans[-1][1] = end
+                continue
+        spans.append([start, end])
+    parts = [question[a:b].strip(" ,") for a, b in spans]
+    return [p for p in parts if re.search(r"\w{3,}", p)] or [question]
 
 
 def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[Clause]:
