@@ -27,6 +27,7 @@ from assistant.compose import (
 )
 from assistant.cover import (
     EXPLAIN,
+    Clause,
     Coverer,
     Pick,
     asks_for_list,
@@ -153,7 +154,7 @@ class Answerer:
         parts = clauses(question, terms, self.scorer)
         explain = bool(EXPLAIN.search(question))
         elsewhere = len(balanced or []) >= 2 or len(parts) > 1 and "respektive" in question.lower()
-        coverer = Coverer(self.scorer, terms, self.settings.min_coverage, self._following)
+        coverer = Coverer(self.scorer, terms, self._following)
         covered: dict[str, float] = {}
         said = [f"{f.indicator} {f.kind} {f.period}" for f in already.facts] if already else []
         said += [c.quote for c in already.citations] if already else []  # the rows with their header lines
@@ -212,24 +213,26 @@ class Answerer:
             part_analysis = analyze(part.text, known, analysis.filters)
             taken = [*cited, *(p.unit for p in picks)]
             spots = anchors + [(p.cand.chunk.chunk.document, p.unit.start) for p in picks]
-            pool = [c for c in [*candidates, *self._part_candidates(request, part.text, terms, analysis, group)]
-                    if not any(overlaps(c.unit, u) for u in taken)
-                    and self._answers_kind(c.unit, c.chunk, part_analysis)
-                    and (near(c, spots) or elsewhere or (c.rank < 3 and any(
-                        c.chunk.chunk.document == d for d, _ in spots)))]
-            # A part is answered on its own (the other body's sentence repeats "stärks", "ramen", "2024"),
-            # by a unit that brings something the chosen units lack.
-            pool = [c for c in pool if any(v > found.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
             best_yet = max([share(part.terms, covered), *(share(part.terms, p.found) for p in picks)])
-            cand = coverer.best(pool, part.terms, {}, floor=max(self.settings.min_coverage, best_yet + 0.01))
+            floor = max(self.settings.min_coverage, best_yet + 0.01)
+            # the question's own passages first; the part's own retrieval when they have no answer, or always
+            # when the part names another body or municipality ("… respektive individnämnd")
+            units = candidates if not elsewhere else [
+                *candidates, *self._part_candidates(request, part.text, terms, analysis, group)]
+            cand = coverer.best(self._answering(units, part, part_analysis, taken, spots, found, elsewhere),
+                                part.terms, {}, floor=floor)
+            if cand is None and not elsewhere:
+                own = self._part_candidates(request, part.text, terms, analysis, group)
+                cand = coverer.best(self._answering(own, part, part_analysis, taken, spots, found, elsewhere),
+                                    part.terms, {}, floor=floor)
             if cand is not None:  # a unit that answers this part better than what is already chosen
                 owner[index] = len(picks)
                 picks.append(coverer.carry_on(cand, found, explain))
             elif picks and back_reference(part.text) and not EXPLAIN.search(part.text):
                 # "… och vad ska de användas till?": read on after the answer
-                more = self._next_on_topic(picks[0], taken)
-                if more is not None:
-                    picks.append(more)
+                onward = self._next_on_topic(picks[0], taken)
+                if onward is not None:
+                    picks.append(onward)
         for place in balanced or [] if len(balanced or []) >= 2 else []:  # each municipality asked about
             answered = [p.cand.group for p in picks] + [group_of(f.municipality) for f in already.facts] if (
                 already) else [p.cand.group for p in picks]
@@ -286,6 +289,16 @@ class Answerer:
                     continue
                 notes.append(Pick(cand, note, says))
         return notes
+
+    def _answering(self, units: list[Candidate], part: Clause, analysis: Analysis, taken: list[Unit],
+                   spots: list[tuple[str, int]], found: dict[str, float], elsewhere: bool) -> list[Candidate]:
+        """Units that may answer one part: not yet quoted, of the right kind, near the chosen units (or anywhere
+        for another body or municipality), and bringing something the chosen units lack — the other body's
+        sentence repeats "stärks", "ramen", "2024" but must also name its body."""
+        return [c for c in units if not any(overlaps(c.unit, u) for u in taken)
+                and self._answers_kind(c.unit, c.chunk, analysis)
+                and (near(c, spots) or elsewhere or (c.rank < 3 and any(c.chunk.chunk.document == d for d, _ in spots)))
+                and any(v > found.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
 
     def _part_candidates(self, request: AskRequest, text: str, terms: dict[str, float], analysis: Analysis,
                          group: Callable[[ScoredChunk], str]) -> list[Candidate]:

@@ -27,7 +27,8 @@ EXPLAIN = re.compile(
 # A sentence that leans on the one before it: it can only be read with it.
 _LEANS = re.compile(
     r"^(?:[-–•*]\s*)?(Av dessa|Av detta|Av dem|När dessa|I dessa|I detta|Dessa|Detta|Denna|Det|Den|De|Därmed|"
-    r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Granskningen|Kontrollen|Uppföljningen|Utfallet|Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
+    r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Granskningen|Kontrollen|Uppföljningen|Utfallet|"
+    r"Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
     r"Den största delen|Som en följd|Till följd|Vilket|This|These|It)\b")
 _BACK = re.compile(r"(?i)\b(det|den|de|dem|dessa|detta|denna|it|they|them|those|this)\b")
 _NEAR_CHARS = 2500  # a further clause is answered near the first answer, in the same document
@@ -108,9 +109,9 @@ class Pick:
 class Coverer:
     """Chooses the units of a composed answer."""
 
-    def __init__(self, scorer: UnitScorer, terms: dict[str, float], min_coverage: float,
+    def __init__(self, scorer: UnitScorer, terms: dict[str, float],
                  following: Callable[[Candidate, Unit], tuple[Unit, Unit] | None], max_continue: int = 2) -> None:
-        self.scorer, self.terms, self.min_coverage = scorer, terms, min_coverage
+        self.scorer, self.terms = scorer, terms
         self.following, self.max_continue = following, max_continue
 
     def found(self, picks: list[Pick], covered: dict[str, float] | None = None) -> dict[str, float]:
