@@ -39,7 +39,7 @@ from assistant.cover import (
     overlaps,
     share,
 )
-from assistant.evidence import Unit, UnitScorer, split_units
+from assistant.evidence import BULLET, Unit, UnitScorer, split_units
 from assistant.factanswer import FactAnswerer, states
 from assistant.factstore import FactStore
 from assistant.llm import LLM, LLMError
@@ -136,7 +136,7 @@ class Answerer:
         only for the parts it leaves open, or for the reason when the question asks why.
         """
         top = chunks[: max(request.k, self.settings.candidates)]
-        self.scorer.refresh(self.retriever.index.lexical.records)
+        self.scorer.refresh(self.retriever.index.lexical.records, self.retriever.index.lexical.generation)
         expansions = expand_english(question, self.retriever.glossary) if is_english(question) else []
         terms = self.scorer.terms(question, expansions, self._municipalities())
         if not sum(terms.values()):
@@ -151,7 +151,8 @@ class Answerer:
         candidates = passage_candidates(top, self.documents, self.scorer, terms,
                                         lambda text: self._bonus(text, analysis), group)
         known = self._municipalities()
-        parts = clauses(question, terms, self.scorer)
+        parts = clauses(question, terms, self.scorer,
+                        lambda text: expand_english(text, self.retriever.glossary) if expansions else [])
         explain = bool(EXPLAIN.search(question))
         elsewhere = len(balanced or []) >= 2 or len(parts) > 1 and "respektive" in question.lower()
         coverer = Coverer(self.scorer, terms, self._following)
@@ -167,15 +168,16 @@ class Answerer:
         total = sum(terms.values())
         if already is None:
             pool = [c for c in candidates if self._answers_kind(c.unit, c.chunk, analysis)]
-            first = coverer.best(pool, terms, {})
-            if first is None:
+            carried = coverer.best_carried(pool, terms, explain, self.settings.min_coverage)
+            if carried is None:
                 return self._refuse(request.question, chunks, self._kind_note(analysis))
+            first = carried.cand
             if first.own(terms, total) < self.settings.min_first_coverage:
                 detail = (f"bästa stycke täcker {first.own(terms, total):.0%} av frågans ord "
                           f"(krav {self.settings.min_first_coverage:.0%})")
                 return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det "
                                     "som frågan gäller", detail)
-            picks.append(coverer.carry_on(first, {}, explain))
+            picks.append(carried)
             listed, count = asks_for_list(question)
             doc = self.documents(first.chunk.chunk.document)
             if listed and doc is not None and introduces(first.unit):
@@ -357,6 +359,12 @@ class Answerer:
         stop = len(text) if stop < 0 else stop
         units = split_units(text[unit.end:stop], unit.end)
         nxt = units[0] if units else None
+        if nxt is None and "\n" not in unit.text and is_prose(unit.text) and text[unit.end:stop].strip() == "":
+            # PDF text often sets each sentence as a paragraph of its own: a prose sentence right after a prose
+            # sentence still continues it ('… nära vård …' / 'Fortsatt samverkan kommer att ske via NOSAM …')
+            after = text.find("\n\n", stop + 2)
+            units = split_units(text[stop:len(text) if after < 0 else after], stop)
+            nxt = units[0] if units and is_prose(units[0].text) and not BULLET.match(units[0].text) else None
         if nxt is None or INSTRUCTION.search(nxt.text):
             return None
         return nxt, Unit(unit.start, nxt.end, text[unit.start:nxt.end])

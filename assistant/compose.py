@@ -92,12 +92,12 @@ def document_units(text: str, start: int, end: int) -> list[Unit]:
 
 
 # A line of table values ("44", "37 42 46", "0,8% 1,0% * Minskande"): the PDF put a row's values below its name.
-VALUES = re.compile(r"^[-–]?\s*[\d*][\d\s,.%()*-]*(\s+(Ökande|Minskande|Oförändrad\w*|saknas|\*+))*$")
+VALUES = re.compile(r"^[-–]?\s*[\d*][\d\s,.%()*-]*(\s+(Ökande|Minskande|Oförändrad\w*|saknas|IU\.?|\*+))*$")
 
 
 def with_values(unit: Unit, source: str, base: int) -> Unit:
     """A table row's name with the value lines below it, when the row itself holds no number."""
-    if find_numbers(re.sub(r"\([^)]*\)", " ", unit.text)):
+    if find_numbers(re.sub(r"\([^)]*\)|§\s*[\d.:]+", " ", unit.text)):  # "(U28418)", "LSS § 9.9" are names
         return unit
     rest = source[unit.end - base: unit.end - base + 300]
     lines = list(re.finditer(r"[^\n]+", rest))[:3]

@@ -14,14 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.compose import VALUES, Candidate
-from assistant.evidence import BULLET, Unit, UnitScorer
+from assistant.evidence import BULLET, PARTIAL_WEIGHT, Unit, UnitScorer
 from assistant.retrieve import ScoredChunk
 
 _WH = r"(?:hur|vad|vilk(?:en|et|a)|var|när|varför|vem|vems|how|what|which|why|when|who)"
 # ", och hur …", " och vad …", ", and how …": a new question joined to the first.
 _JOIN = re.compile(rf"(?i)(?:\s*,\s*(?:och|samt|and)?|\s+(?:och|samt|and))\s+(?={_WH}\b)")
 # "stöd- och omsorgsnämnd respektive individnämnd": the same question about two subjects.
-_RESPECTIVE = re.compile(r"(?i)(\S+-? och \S+|\S+)\s+respektive\s+(\S+(?:\s+\S+)??)(?=[?,.]|\s|$)")
+_RESPECTIVE = re.compile(r"(?i)\s+respektive\s+")
+# Words that end the left subject of 'A respektive B', reading back from 'respektive': prepositions, verbs of
+# being and question words ('inom särskilt boende respektive hemtjänst' → 'särskilt boende').
+_SUBJECT_STOPS = frozenset({
+    "i", "inom", "för", "av", "till", "på", "med", "mellan", "om", "hos", "vid", "under", "enligt", "från", "kring",
+    "bland", "efter", "per", "är", "var", "har", "hade", "blev", "den", "det", "de", "en", "ett", "vad", "hur",
+    "vilken", "vilket", "vilka", "som", "och", "samt", "in", "for", "of", "at", "between", "is", "was", "are"})
+_MAX_SUBJECT_WORDS = 3
 EXPLAIN = re.compile(
     r"(?i)\b(varför|förklar\w*|beror\w*|berodde|anledning\w*|skälet|why|explain\w*|reasons?|due to)\b")
 # A sentence that leans on the one before it: it can only be read with it.
@@ -44,10 +51,9 @@ class Clause:
 
 def split_clauses(question: str) -> list[str]:
     """The parts of a question: joined questions and 'A respektive B' give one part each."""
-    match = _RESPECTIVE.search(question)
-    if match:
-        before, after = question[: match.start()], question[match.end():]
-        return [f"{before}{match.group(1)}{after}", f"{before}{match.group(2)}{after}"]
+    respective = _respective(question)
+    if respective:
+        return respective
     cuts = [(m.start(), m.end()) for m in _JOIN.finditer(question)]
     starts = [0, *(end for _, end in cuts)]
     ends = [*(start for start, _ in cuts), len(question)]
@@ -64,14 +70,56 @@ def split_clauses(question: str) -> list[str]:
     return [p for p in parts if re.search(r"\w{3,}", p)] or [question]
 
 
-def clauses(question: str, terms: dict[str, float], scorer: UnitScorer) -> list[Clause]:
+def _respective(question: str) -> list[str]:
+    """'… inom särskilt boende respektive hemtjänst?' → the question about each subject, with the shared words.
+
+    The left subject reaches back to a preposition, verb or question word (at most three words; 'stöd- och
+    omsorgsnämnd' is one); a municipality's genitive before it stays shared ('Lerums stöd- och omsorgsnämnd
+    respektive individnämnd') unless the right subject starts with one too ('Alingsås verksamhetsberättelse 2024
+    respektive Herrljungas delårsrapport 2021'). The right subject runs to punctuation or a preposition; a year
+    after it stays shared when the left subject has none ('kvinnor respektive män 2023')."""
+    match = _RESPECTIVE.search(question)
+    if match is None:
+        return []
+    head, tail = question[: match.start()], question[match.end():]
+    left = [m for m in re.finditer(r"\S+-\s+(?:och|eller)\s+\S+|\S+", head)]
+    taken: list[re.Match[str]] = []
+    for word in reversed(left):
+        text = word.group(0)
+        if text.lower().strip("–-:,") in _SUBJECT_STOPS or re.search(r"[,:;–]$|^[–-]$", text) or (
+                len(taken) >= _MAX_SUBJECT_WORDS):
+            break
+        taken.insert(0, word)
+    right_words = re.match(r"[^?,.;:!]*", tail)
+    right: list[re.Match[str]] = []
+    for word in re.finditer(r"\S+-\s+(?:och|eller)\s+\S+|\S+", right_words.group(0) if right_words else ""):
+        if word.group(0).lower() in _SUBJECT_STOPS:
+            break
+        right.append(word)
+    if right and taken and taken[0].group(0)[0].isupper() and not right[0].group(0)[0].isupper() and (
+            len(taken) > 1):
+        taken = taken[1:]  # "Lerums stöd- och omsorgsnämnd respektive individnämnd": Lerums is shared
+    while len(right) > len(taken) and re.fullmatch(r"\d[\d:–-]*", right[-1].group(0)):
+        right.pop()  # "kvinnor respektive män 2023": the year is shared
+    if not taken or not right:
+        return []
+    before, after = head[: taken[0].start()], tail[right[-1].end():]
+    first, second = head[taken[0].start():], tail[: right[-1].end()]
+    return [f"{before}{first}{after}", f"{before}{second}{after}"]
+
+
+def clauses(question: str, terms: dict[str, float], scorer: UnitScorer,
+            expand: Callable[[str], list[str]] | None = None) -> list[Clause]:
     """Each part of the question with its own terms. In 'A respektive B' the term only one part has weighs fully
-    in that part: it is what tells the parts apart, even a body's name that otherwise counts for little."""
+    in that part: it is what tells the parts apart, even a body's name that otherwise counts for little.
+
+    expand gives the Swedish words for a part's English phrases ('average' → 'medelvärde genomsnitt'), so that
+    they belong to the part that says them."""
     texts = split_clauses(question)
     if len(texts) == 1:
         return [Clause(question, terms)]
-    stems = [set(scorer.analyzer.stems(t)) for t in texts]
-    respective = bool(_RESPECTIVE.search(question))
+    stems = [set(scorer.analyzer.stems(" ".join([t, *(expand(t) if expand else [])]))) for t in texts]
+    respective = bool(_respective(question))
     out = []
     for i, (text, own) in enumerate(zip(texts, stems, strict=True)):
         others = set().union(*(s for j, s in enumerate(stems) if j != i))
@@ -131,7 +179,10 @@ class Coverer:
             nxt, merged = step
             nxt_found = self.scorer.matched(self.terms, nxt.text, "")
             opened = {**covered, **found}
-            new = sum(self.terms[t] * max(0.0, v - opened.get(t, 0.0)) for t, v in nxt_found.items() if v >= 1.0)
+            # what the sentence adds: a question word it says (a compound part or word form counts), not the
+            # municipality or body named again
+            new = sum(self.terms[t] * max(0.0, v - opened.get(t, 0.0)) for t, v in nxt_found.items()
+                      if v >= PARTIAL_WEIGHT and not self.scorer.is_context(t, self.terms[t]))
             if BULLET.match(nxt.text) and new <= 0:
                 break  # the next item of a list is not the reason for this one
             if not (_LEANS.match(nxt.text) or self._resumes(unit.text, nxt.text) or explain or new > 0
@@ -165,6 +216,30 @@ class Coverer:
                   for c in pool if gain(c, terms) > 0]
         scored = [(s, c) for s, c in scored if s > 0]
         return max(scored, key=lambda sc: sc[0])[1] if scored else None
+
+    def best_carried(self, pool: list[Candidate], terms: dict[str, float], explain: bool, enough: float,
+                     width: int = 8, margin: float = 0.05) -> Pick | None:
+        """The best unit read on with the sentences that continue it (see carry_on). When that covers less than
+        enough of the question, one of the next best units whose continuation covers clearly more wins:
+        'I omställningen till nära vård …' followed by 'Fortsatt samverkan kommer att ske via NOSAM …' answers
+        what neither sentence answers alone."""
+        first = self.best(pool, terms, {})
+        if first is None:
+            return None
+        pick = self.carry_on(first, {}, explain)
+        if share(terms, pick.found) >= enough:
+            return pick
+        # only a unit nearly as good alone: a continuation does not make a weak sentence the answer; and only
+        # what a continuation says counts, not that it follows a question asking why
+        least = share(terms, first.found) - margin
+        rest = [c for c in pool if c is not first and share(terms, c.found) >= least]
+        rest.sort(key=lambda c: -share(terms, c.found))
+        chosen, most = first, share(terms, self.carry_on(first, {}, False).found)
+        for cand in rest[:width]:
+            covers = share(terms, self.carry_on(cand, {}, False).found)
+            if covers >= most + margin:
+                chosen, most = cand, covers
+        return pick if chosen is first else self.carry_on(chosen, {}, explain)
 
 
 def near(cand: Candidate, anchors: list[tuple[str, int]]) -> bool:

@@ -105,10 +105,18 @@ def introduces_list(unit: Unit) -> bool:
 _VERB_ENDING = re.compile(r"(ningen|ningar|ning|ande|ades|ade|ats|at|as|ar|er|s)$")
 
 
+_UNDOUBLE = ("dd", "gd", "nn", "dt", "gt", "kt", "tt")  # Snowball's Swedish step 3: 'underskott' → 'underskot'
+
+
 def root(stem: str) -> str:
     """A stem without verb and verbal-noun endings or a 'för-' prefix, for a looser match between word forms:
-    ökar, ökas, ökning → ök; förstärkning, stärks → stärk. Two letters at least remain."""
+    ökar, ökas, ökning → ök; förstärkning, stärks → stärk. A definite '-et' that Snowball keeps after a double
+    consonant goes too: underskottet, underskot → underskot; utfallet, utfall → utfall. Two letters at least
+    remain."""
     word = stem[3:] if stem.startswith("för") and len(stem) >= 7 else stem
+    if len(word) >= 6 and word.endswith("et") and word[-3] == word[-4] and word[-3] not in "aeiouyåäö":
+        word = word[:-2]
+        word = word[:-1] if word.endswith(_UNDOUBLE) else word
     cut = _VERB_ENDING.sub("", word)
     return cut if len(cut) >= 2 else word
 
@@ -123,9 +131,10 @@ class UnitScorer:
         self._key: tuple[int, int] | None = None
         self._parts: dict[str, list[str]] = {}
 
-    def refresh(self, records: dict[str, dict]) -> None:
-        """Document frequencies of stems over the indexed chunks (recomputed when the chunk set changes)."""
-        key = (id(records), len(records))
+    def refresh(self, records: dict[str, dict], generation: int) -> None:
+        """Document frequencies of stems over the indexed chunks, recomputed when the chunk set changes: the
+        index bumps its generation on every change (records are changed in place, so their size can stay)."""
+        key = (id(records), generation)
         if key == self._key:
             return
         self._df = Counter()
@@ -136,6 +145,10 @@ class UnitScorer:
     def idf(self, stem: str) -> float:
         """Smoothed inverse document frequency; unseen stems weigh most."""
         return math.log(1 + (self._docs + 1) / (self._df.get(stem, 0) + 0.5))
+
+    def is_context(self, stem: str, weight: float) -> bool:
+        """Whether a term was weighed down as a municipality or organisation word (see terms)."""
+        return weight < self.idf(stem) * (CONTEXT_WEIGHT + 1) / 2
 
     def terms(
         self, question: str, expansions: list[str] | None = None, places: set[str] | None = None

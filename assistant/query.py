@@ -30,7 +30,7 @@ SWEDISH_STOPWORDS = _wordset(
 ENGLISH_STOPWORDS = _wordset(
     """a an the of in on at to for from by with and or is are was were be been being has have had do does did what
     which who whom whose how many much when where why according did does this that these those its it their there
-    than into about under over between per as s"""
+    than into about under over between per as s all"""
 )
 _ENGLISH_MARKERS = _wordset("the what which how does did is are was were of according who when why many much")
 _SWEDISH_MARKERS = _wordset("och att det som för vad hur vilka vilken vilket är har var i på av med enligt")
@@ -52,6 +52,7 @@ DEFAULT_GLOSSARY: dict[str, str] = {
     "cost": "kostnad", "gross": "brutto", "income": "intäkt intäkter", "revenue": "intäkt intäkter",
     "production area": "produktionsområde", "production areas": "produktionsområden",
     "committee": "nämnden", "board": "nämnden", "municipality": "kommun", "municipal": "kommunal",
+    "all municipalities": "samtliga kommuner", "municipalities": "kommuner",
     "internal control": "intern kontroll internkontrollplan", "risk": "risk", "risks": "risker",
     "goal": "mål", "goals": "mål", "target": "mål", "targets": "mål", "indicator": "indikator",
     "indicators": "indikatorer", "forecast": "prognos", "outcome": "utfall", "deviation": "avvikelse",
