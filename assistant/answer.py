@@ -155,7 +155,7 @@ class Answerer:
                         lambda text: expand_english(text, self.retriever.glossary) if expansions else [])
         explain = bool(EXPLAIN.search(question))
         elsewhere = len(balanced or []) >= 2 or len(parts) > 1 and "respektive" in question.lower()
-        coverer = Coverer(self.scorer, terms, self._following)
+        coverer = Coverer(self.scorer, terms, self._following, preceding=self._paragraph_before)
         covered: dict[str, float] = {}
         said = [f"{f.indicator} {f.kind} {f.period}" for f in already.facts] if already else []
         said += [c.quote for c in already.citations] if already else []  # the rows with their header lines
@@ -344,6 +344,18 @@ class Answerer:
                     overlaps(unit, u) for u in taken):
                 return Pick(pick.cand, unit, self.scorer.matched(dict.fromkeys(pick.found, 1.0), unit.text, ""))
         return None
+
+    def _paragraph_before(self, cand: Candidate, most: int = 2) -> Unit | None:
+        """A unit with the sentences before it in its paragraph (at most two), for a sentence that leans on them."""
+        doc = self.documents(cand.chunk.chunk.document)
+        if doc is None:
+            return None
+        start = doc.text.rfind("\n\n", 0, cand.unit.start)
+        start = 0 if start < 0 else start + 2
+        before = [u for u in split_units(doc.text[start:cand.unit.start], start) if u.text.strip()]
+        if not before or len(before) > most or not all(is_prose(u.text) for u in before):
+            return None
+        return Unit(before[0].start, cand.unit.end, doc.text[before[0].start:cand.unit.end])
 
     def _following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
         """What comes after a unit, and the two together: the values of a table row that stand on lines of their

@@ -9,6 +9,7 @@ are not added: every citation must answer part of what was asked.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -158,9 +159,24 @@ class Coverer:
     """Chooses the units of a composed answer."""
 
     def __init__(self, scorer: UnitScorer, terms: dict[str, float],
-                 following: Callable[[Candidate, Unit], tuple[Unit, Unit] | None], max_continue: int = 2) -> None:
+                 following: Callable[[Candidate, Unit], tuple[Unit, Unit] | None], max_continue: int = 2,
+                 preceding: Callable[[Candidate], Unit | None] | None = None) -> None:
         self.scorer, self.terms = scorer, terms
         self.following, self.max_continue = following, max_continue
+        self.preceding = preceding
+
+    def lean_back(self, cand: Candidate) -> Candidate | None:
+        """A sentence that leans on what comes before it ('I dessa siffror är … inkluderad med 5 200 tkr.'), read
+        together with the sentences before it in its paragraph (see preceding)."""
+        if self.preceding is None or not _LEANS.match(cand.unit.text):
+            return None
+        unit = self.preceding(cand)
+        if unit is None or unit.start >= cand.unit.start:
+            return None
+        found = dict(cand.found)
+        for term, value in self.scorer.matched(self.terms, unit.text, "").items():
+            found[term] = max(found.get(term, 0.0), value)
+        return dataclasses.replace(cand, unit=unit, found=found)
 
     def found(self, picks: list[Pick], covered: dict[str, float] | None = None) -> dict[str, float]:
         out = dict(covered or {})
@@ -234,6 +250,7 @@ class Coverer:
         least = share(terms, first.found) - margin
         rest = [c for c in pool if c is not first and share(terms, c.found) >= least]
         rest.sort(key=lambda c: -share(terms, c.found))
+        rest = [*(back for c in [first, *rest[:width]] if (back := self.lean_back(c)) is not None), *rest]
         chosen, most = first, share(terms, self.carry_on(first, {}, False).found)
         for cand in rest[:width]:
             covers = share(terms, self.carry_on(cand, {}, False).found)

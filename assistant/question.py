@@ -19,6 +19,12 @@ _NUMERIC = re.compile(
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,
 )
+# "Vad täcker individnämndens budget?", "Vad ingår i prognosen?": a question about what a figure covers, not the
+# figure; a quantity word (hur mycket, andel, belopp …) still makes it numeric.
+_ABOUT = re.compile(r"(?i)^\s*(?:vad|what)\s+(?!(?:var|är|blev|blir|was|is|were|are)\b)\w+")
+_QUANTITY = re.compile(
+    r"(?i)\b(hur (många|mycket|stor|stort|stora|höga?|lång|långa?|låg)|vilket (värde|belopp)|andel|antal|"
+    r"\w*belopp|procent\w*|mkr|tkr|kronor|how (many|much|high|long|large)|percentage|amount|number of)\b")
 MEASURE = re.compile(r"(?i)\d\s*(%|procent\w*|dagar|veckor|månader|timmar|mkr|tkr|kr\b|kronor|miljoner|"
                       r"personer|stycken|st\b)")
 _HOW_MUCH = re.compile(r"(?i)\b(hur (många|mycket|stor|stort|stora|hög|höga)|how (many|much))\b")
@@ -69,7 +75,8 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
             unknown = shown
     return Analysis(
         # "Vad beror förseningen på enligt budget 2022?" asks for a reason, not a figure
-        numeric=bool(_NUMERIC.search(question)) and not (EXPLAIN.search(question) and not _HOW_MUCH.search(question)),
+        numeric=bool(_NUMERIC.search(question)) and not (EXPLAIN.search(question) and not _HOW_MUCH.search(question))
+        and not (_ABOUT.search(question) and not _QUANTITY.search(question)),
         trend=bool(_TREND.search(question)),
         counted=counted_noun(question),
         years=YEAR.findall(question),
