@@ -91,8 +91,9 @@ class Answerer:
             answer = self._refuse(request.question, chunks, note)
         else:
             facts = None
-            if (analysis.numeric or analysis.years) and self.settings.use_facts and not SUPERLATIVE.search(
-                    question):
+            if SUPERLATIVE.search(question) and self.settings.use_facts:  # the largest of a table's column
+                facts = self.fact_lookup.extreme(request, question, analysis, chunks, result.filters)
+            elif (analysis.numeric or analysis.years) and self.settings.use_facts:
                 places = result.filters.get("balanced") or []
                 if len(places) >= 2:
                     def within(place: str) -> list[ScoredChunk]:

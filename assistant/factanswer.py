@@ -115,6 +115,41 @@ class FactAnswerer:
             answer = joined(answer, more)
         return answer
 
+    def extreme(self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk],
+                applied: dict) -> Answer | None:
+        """'Vilket produktionsområde har störst bruttokostnad i budget 2024?': of the rows of one table with the
+        asked column ('– brutto kostnad'), period and kind, the one with the largest (or smallest) value.
+
+        Only when the question names the column, the table has at least three rows besides its total, and the
+        values share a sign (costs are negative: the largest cost is the largest amount). Else None."""
+        high = HIGH.search(question)
+        if not (high or LOW.search(question)):
+            return None
+        rows = self._fact_rows(question, chunks, applied)
+        named = next((r for r in rows if _column(r[0]) and names_all(question, _column(r[0]))), None)
+        if named is None:
+            return None
+        best = named[0]
+        same = [f for f in self.facts.facts if (f.document, f.table) == (best.document, best.table)
+                and _column(f) == _column(best) and f.status == "ok" and f.number is not None
+                and not _TOTAL.match(_row_name(f))]
+        if analysis.years:
+            same = [f for f in same if any(period_matches(f.period, y) for y in analysis.years)]
+        kinds = [k for k in analysis.kinds if any(f.kind == k for f in same)]
+        if kinds:
+            same = [f for f in same if f.kind in kinds]
+        if len({(f.period, f.kind) for f in same}) != 1 or len({_row_name(f) for f in same}) < 3:
+            return None  # one column of one period: else the comparison is not the one asked for
+        numbers = [f.number for f in same if f.number is not None]
+        if min(numbers) < 0 < max(numbers):
+            return None
+        size = (lambda f: abs(f.number or 0.0))
+        top = max(same, key=size) if high else min(same, key=size)
+        answer = self._fact_answer(request.question, top, [top], analysis)
+        word = (high or LOW.search(question)).group(0).lower()  # type: ignore[union-attr]
+        lead = f"{top.indicator.split(' – ')[0]} har {word} {_column(top)} av raderna i tabellen. "
+        return answer.model_copy(update={"answer": lead + answer.answer})
+
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
         places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
@@ -222,6 +257,22 @@ def fact_query(question: str) -> str:
     """The indicator words of a question: 'hur många' means antal; years and question words go."""
     text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", question)
     return " ".join(_FACT_NOISE.sub(" ", text).split())
+
+
+HIGH = re.compile(r"(?i)\b(högst|störst|flest|mest|highest|largest|most)\b")
+LOW = re.compile(r"(?i)\b(lägst|minst(?!\s+\d)|färst|lowest|smallest|fewest)\b")
+_TOTAL = re.compile(r"(?i)^(totalt?|summa|s:a|totala)\b")
+
+
+def _column(fact: Fact) -> str:
+    """The column of a 'row – column' fact ('brutto kostnad' of 'Äldreboende – brutto kostnad'), or ''."""
+    return fact.indicator.split(" – ", 1)[1].strip() if " – " in fact.indicator else ""
+
+
+def names_all(question: str, words: str) -> bool:
+    """Whether the question names every word of a column name (compounds count: 'bruttokostnad')."""
+    asked = re.findall(r"[^\W\d_]{3,}", question.lower())
+    return all(any(w[:5] in a for a in asked) for w in re.findall(r"[^\W\d_]{3,}", words.lower()))
 
 
 def _row_name(fact: Fact) -> str:
