@@ -188,7 +188,7 @@ class FactAnswerer:
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
             key=lambda key: (-indicator_recall(question, key[2]), -indicator_precision(question, key[2]),
-                             -coverage[key], key),
+                             _account_digits(key[2]), -coverage[key], key),
         )
         return [groups[key] for key in ranked]
 
@@ -273,6 +273,13 @@ def names_all(question: str, words: str) -> bool:
     """Whether the question names every word of a column name (compounds count: 'bruttokostnad')."""
     asked = re.findall(r"[^\W\d_]{3,}", question.lower())
     return all(any(w[:5] in a for a in asked) for w in re.findall(r"[^\W\d_]{3,}", words.lower()))
+
+
+def _account_digits(indicator: str) -> int:
+    """Digits of a leading account code: a budget table's area ('42 Individ och familjeomsorg', or the name alone)
+    comes before its sub-account ('420 Individ och familjeomsorg') when the question names only the area."""
+    code = re.match(r"\d+(?=\s)", indicator)
+    return len(code.group(0)) if code else 0
 
 
 def _row_name(fact: Fact) -> str:
