@@ -27,6 +27,7 @@ from assistant.compose import (
 )
 from assistant.cover import (
     EXPLAIN,
+    LABEL,
     Clause,
     Coverer,
     Pick,
@@ -353,12 +354,19 @@ class Answerer:
         return None
 
     def _paragraph_before(self, cand: Candidate, most: int = 2) -> Unit | None:
-        """A unit with the sentences before it in its paragraph (at most two), for a sentence that leans on them."""
+        """A unit with the sentences before it in its paragraph (at most two), for a sentence that leans on them;
+        for a field ('Bedömning: …') that opens its paragraph, the paragraph before it (the goal it assesses)."""
         doc = self.documents(cand.chunk.chunk.document)
         if doc is None:
             return None
         start = doc.text.rfind("\n\n", 0, cand.unit.start)
         start = 0 if start < 0 else start + 2
+        if LABEL.match(cand.unit.text) and not doc.text[start:cand.unit.start].strip():
+            text = doc.text[:cand.unit.start].rstrip()
+            start = text.rfind("\n\n")
+            start = 0 if start < 0 else start + 2
+            if len(text) - start > 400:
+                return None
         before = [u for u in split_units(doc.text[start:cand.unit.start], start) if u.text.strip()]
         if not before or len(before) > most or not all(is_prose(u.text) for u in before):
             return None

@@ -38,6 +38,8 @@ _LEANS = re.compile(
     r"Därför|Därtill|Orsaken|Anledningen|Skälet|Avvikelsen|Granskningen|Kontrollen|Uppföljningen|Utfallet|"
     r"Underskottet|Överskottet|Ökningen|Minskningen|Förändringen|Enheten|Resultatet|"
     r"Den största delen|Som en följd|Till följd|Vilket|This|These|It)\b")
+# A field of the statement above it: "Vård- och omsorgsnämndens mål 1 – …" / "Bedömning: Helt uppfyllt".
+LABEL = re.compile(r"^(Bedömning|Kommentar|Analys|Måluppfyllelse|Status|Assessment)\s*:")
 _BACK = re.compile(r"(?i)\b(det|den|de|dem|dessa|detta|denna|it|they|them|those|this)\b")
 _NEAR_CHARS = 2500  # a further clause is answered near the first answer, in the same document
 
@@ -176,7 +178,7 @@ class Coverer:
     def lean_back(self, cand: Candidate) -> Candidate | None:
         """A sentence that leans on what comes before it ('I dessa siffror är … inkluderad med 5 200 tkr.'), read
         together with the sentences before it in its paragraph (see preceding)."""
-        if self.preceding is None or not _LEANS.match(cand.unit.text):
+        if self.preceding is None or not (_LEANS.match(cand.unit.text) or LABEL.match(cand.unit.text)):
             return None
         unit = self.preceding(cand)
         if unit is None or unit.start >= cand.unit.start:
@@ -250,6 +252,8 @@ class Coverer:
         first = self.best(pool, terms, {})
         if first is None:
             return None
+        if LABEL.match(first.unit.text):  # "Bedömning: Helt uppfyllt" answers nothing without its goal
+            first = self.lean_back(first) or first
         pick = self.carry_on(first, {}, explain)
         if share(terms, pick.found) >= enough:
             return pick
