@@ -26,6 +26,7 @@ COMPOUND_WEIGHT = 0.85
 # such words count for little, so that coverage measures whether the unit answers what is asked.
 CONTEXT_WEIGHT = 0.5
 _ORGANISATION = re.compile(r"^(kommun|stad|region)$|(nämnd|förvalt|styrelse)$")
+_BODY_NAME = re.compile(r"(?i)\b(\w+)-\s+(?:och|&)\s+\w+(?:nämnd|förvaltning|styrelse)\w*")
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,11 @@ class UnitScorer:
         In English questions only words the corpus knows count.
         """
         context = set(self.analyzer.stems(" ".join(places or [])))
+        # "vård" of "Alingsås vård- och omsorgsnämnd" names a body, unless the question also says it elsewhere
+        bodies = list(_BODY_NAME.finditer(question))
+        if bodies:
+            rest = set(self.analyzer.stems(_BODY_NAME.sub(" ", question)))
+            context |= {s for m in bodies for s in self.analyzer.stems(m.group(1)) if s not in rest}
         english = is_english(question)
         text = question
         if english:
