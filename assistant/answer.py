@@ -19,6 +19,7 @@ from assistant.compose import (
     column_header,
     compose,
     has_answer_number,
+    is_figures_row,
     is_prose,
     number_near,
     passage_candidates,
@@ -251,9 +252,12 @@ class Answerer:
             cand = coverer.best(pool, terms, {}, floor=self.settings.min_coverage)
             if cand is not None:
                 picks.append(coverer.carry_on(cand, {}, explain))
-        picks += self._footnotes(picks, [f for f in already.facts] if already else [], cited, terms,
-                                 coverer.found(picks, covered))
-        union = share(terms, coverer.found(picks, covered))
+        notes = self._footnotes(picks, [f for f in already.facts] if already else [], cited, terms,
+                                coverer.found(picks, covered))
+        union = share(terms, coverer.found([*picks, *notes], covered))  # the row found the note: both count
+        if notes and not analysis.numeric:  # "Varifrån kommer …?": the row's note answers, not its figures
+            picks = [p for p in picks if not (is_figures_row(p.unit.text) and any(n.cand is p.cand for n in notes))]
+        picks += notes
         if already is not None:
             if not picks:
                 return already

@@ -112,6 +112,11 @@ def with_values(unit: Unit, source: str, base: int) -> Unit:
 _ROW_IN_TEXT = re.compile(r"(?:[-–]?\d[\d ,.]*%?\s+){2,}[-–]?\d[\d,.]*%?")
 
 
+def is_figures_row(text: str) -> bool:
+    """A table row: a name and three or more figures ('Arbetsliv och Stöd * 0,0 0,0 0,0 21,6 -99,4 -77,7')."""
+    return bool(_ROW_IN_TEXT.search(text)) and not text.rstrip().endswith(".")
+
+
 def is_prose(text: str) -> bool:
     """A written sentence, not a table row: ends with a full stop and is mostly words."""
     tokens = text.split()
