@@ -41,7 +41,7 @@ from assistant.cover import (
     overlaps,
     share,
 )
-from assistant.evidence import BULLET, HEADER_WEIGHT, Unit, UnitScorer, split_units
+from assistant.evidence import BULLET, Unit, UnitScorer, split_units
 from assistant.factanswer import FactAnswerer, states
 from assistant.factstore import FactStore
 from assistant.llm import LLM, LLMError
@@ -218,11 +218,7 @@ class Answerer:
             part_analysis = analyze(part.text, known, analysis.filters)
             taken = [*cited, *(p.unit for p in picks)]
             spots = anchors + [(p.cand.chunk.chunk.document, p.unit.start) for p in picks]
-            # better than what is chosen at what this part itself asks ('hur mycket är budgeterat för dem'):
-            # the words it inherits from the first part are already answered there
-            # (and at what the units say, not their passage headers)
-            best_yet = max([share(part.own_terms, covered), *(share(part.own_terms, {
-                t: v for t, v in p.found.items() if v > HEADER_WEIGHT}) for p in picks)])
+            best_yet = max([share(part.terms, covered), *(share(part.terms, p.found) for p in picks)])
             floor = max(self.settings.min_coverage, best_yet + 0.01)
             # the question's own passages first; the part's own retrieval when they have no answer, or always
             # when the part names another body or municipality ("… respektive individnämnd")
@@ -306,13 +302,11 @@ class Answerer:
                    spots: list[tuple[str, int]], found: dict[str, float], elsewhere: bool) -> list[Candidate]:
         """Units that may answer one part: not yet quoted, of the right kind, near the chosen units (or anywhere
         for another body or municipality), and bringing something the chosen units lack — the other body's
-        sentence repeats "stärks", "ramen", "2024" but must also name its body. What a chosen unit's passage
-        header says ('Budget 2022') is context, not something the unit says."""
-        said = {t: v for t, v in found.items() if v > HEADER_WEIGHT}
+        sentence repeats "stärks", "ramen", "2024" but must also name its body."""
         return [c for c in units if not any(overlaps(c.unit, u) for u in taken)
                 and self._answers_kind(c.unit, c.chunk, analysis)
                 and (near(c, spots) or elsewhere or (c.rank < 3 and any(c.chunk.chunk.document == d for d, _ in spots)))
-                and any(v > said.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
+                and any(v > found.get(t, 0.0) for t, v in c.found.items() if t in part.terms)]
 
     def _part_candidates(self, request: AskRequest, text: str, terms: dict[str, float], analysis: Analysis,
                          group: Callable[[ScoredChunk], str]) -> list[Candidate]:

@@ -50,12 +50,6 @@ class Clause:
 
     text: str
     terms: dict[str, float]
-    inherited: frozenset[str] = frozenset()  # terms of the first part that a back-reference ('dem') brings
-
-    @property
-    def own_terms(self) -> dict[str, float]:
-        """The terms the part itself says."""
-        return {t: w for t, w in self.terms.items() if t not in self.inherited} or self.terms
 
 
 def split_clauses(question: str) -> list[str]:
@@ -133,11 +127,9 @@ def clauses(question: str, terms: dict[str, float], scorer: UnitScorer,
     for i, (text, own) in enumerate(zip(texts, stems, strict=True)):
         others = set().union(*(s for j, s in enumerate(stems) if j != i))
         weights = {t: (scorer.idf(t) if respective and t not in others else w) for t, w in terms.items() if t in own}
-        inherited: set[str] = set()
         if i and back_reference(text):  # "… och hur mycket är budgeterat för dem?": what the first part is about
-            inherited = {t for t in terms if t in stems[0] and t not in weights}
-            weights.update({t: terms[t] / 2 for t in inherited})
-        out.append(Clause(text, weights, frozenset(inherited)))
+            weights.update({t: w / 2 for t, w in terms.items() if t in stems[0] and t not in weights})
+        out.append(Clause(text, weights))
     return out
 
 

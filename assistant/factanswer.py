@@ -122,9 +122,10 @@ class FactAnswerer:
 
         Only when the question names the column, the table has at least three rows besides its total, and the
         values share a sign (costs are negative: the largest cost is the largest amount). Else None."""
-        high = HIGH.search(question)
-        if not (high or LOW.search(question)):
+        said = HIGH.search(question) or LOW.search(question)
+        if said is None:
             return None
+        high = bool(HIGH.search(question))
         rows = self._fact_rows(question, chunks, applied)
         named = next((r for r in rows if _column(r[0]) and names_all(question, _column(r[0]))), None)
         if named is None:
@@ -143,11 +144,9 @@ class FactAnswerer:
         numbers = [f.number for f in same if f.number is not None]
         if min(numbers) < 0 < max(numbers):
             return None
-        size = (lambda f: abs(f.number or 0.0))
-        top = max(same, key=size) if high else min(same, key=size)
+        top = (max if high else min)(same, key=lambda f: abs(f.number or 0.0))
         answer = self._fact_answer(request.question, top, [top], analysis)
-        word = (high or LOW.search(question)).group(0).lower()  # type: ignore[union-attr]
-        lead = f"{top.indicator.split(' – ')[0]} har {word} {_column(top)} av raderna i tabellen. "
+        lead = f"{top.indicator.split(' – ')[0]} har {said.group(0).lower()} {_column(top)} av raderna i tabellen. "
         return answer.model_copy(update={"answer": lead + answer.answer})
 
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
