@@ -158,7 +158,8 @@ class Answerer:
                         lambda text: expand_english(text, self.retriever.glossary) if expansions else [])
         explain = bool(EXPLAIN.search(question))
         elsewhere = len(balanced or []) >= 2 or len(parts) > 1 and "respektive" in question.lower()
-        coverer = Coverer(self.scorer, terms, self._following, preceding=self._paragraph_before)
+        coverer = Coverer(self.scorer, terms, self._following, preceding=self._paragraph_before,
+                          notes=lambda pick: self._footnotes([pick], [], [], terms, pick.found))
         covered: dict[str, float] = {}
         said = [f"{f.indicator} {f.kind} {f.period}" for f in already.facts] if already else []
         said += [c.quote for c in already.citations] if already else []  # the rows with their header lines

@@ -162,10 +162,11 @@ class Coverer:
 
     def __init__(self, scorer: UnitScorer, terms: dict[str, float],
                  following: Callable[[Candidate, Unit], tuple[Unit, Unit] | None], max_continue: int = 2,
-                 preceding: Callable[[Candidate], Unit | None] | None = None) -> None:
+                 preceding: Callable[[Candidate], Unit | None] | None = None,
+                 notes: Callable[[Pick], list[Pick]] | None = None) -> None:
         self.scorer, self.terms = scorer, terms
         self.following, self.max_continue = following, max_continue
-        self.preceding = preceding
+        self.preceding, self.notes = preceding, notes
 
     def lean_back(self, cand: Candidate) -> Candidate | None:
         """A sentence that leans on what comes before it ('I dessa siffror är … inkluderad med 5 200 tkr.'), read
@@ -240,7 +241,8 @@ class Coverer:
         """The best unit read on with the sentences that continue it (see carry_on). When that covers less than
         enough of the question, one of the next best units whose continuation covers clearly more wins:
         'I omställningen till nära vård …' followed by 'Fortsatt samverkan kommer att ske via NOSAM …' answers
-        what neither sentence answers alone."""
+        what neither sentence answers alone; a table row marked '**' with its footnote '**Uppgift publiceras v 25
+        år 2025' answers 'När publiceras uppgiften som saknas?'."""
         first = self.best(pool, terms, {})
         if first is None:
             return None
@@ -255,9 +257,13 @@ class Coverer:
         rest = [c for c in pool if c is not first and share(terms, c.found) >= least]
         rest.sort(key=lambda c: -share(terms, c.found))
         rest = [*(back for c in [first, *rest[:width]] if (back := self.lean_back(c)) is not None), *rest]
-        chosen, most = first, share(terms, self.carry_on(first, {}, False).found)
+        def reach(cand: Candidate) -> float:  # what the unit answers read on, with the footnotes it points to
+            carried = self.carry_on(cand, {}, False)
+            return share(terms, self.found([carried, *(self.notes(carried) if self.notes else [])]))
+
+        chosen, most = first, reach(first)
         for cand in rest[:width]:
-            covers = share(terms, self.carry_on(cand, {}, False).found)
+            covers = reach(cand)
             if covers >= most + margin:
                 chosen, most = cand, covers
         return pick if chosen is first else self.carry_on(chosen, {}, explain)
