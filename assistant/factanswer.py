@@ -241,7 +241,7 @@ class FactAnswerer:
 _FACT_NOISE = re.compile(
     r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
-    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora"
+    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|ökar|minskar|kraftigt"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
     r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
