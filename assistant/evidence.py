@@ -201,9 +201,15 @@ class UnitScorer:
     def _parts_in(self, stem: str, unit_stems: set[str], unit_words: set[str]) -> bool:
         """Whether a compound's two parts (as the index knows them) both stand in the unit."""
         if stem not in self._parts:
-            self._parts[stem] = decompound(stem, self._df)
+            self._parts[stem] = decompound(stem, self._df, min_part=3)  # "ram" of "ramförstärkning"
         parts = self._parts[stem]
-        return bool(parts) and all(p in unit_stems or any(w.startswith(p) for w in unit_words) for p in parts)
+        if not parts:
+            return False
+        roots = {root(u) for u in unit_stems}
+        # a part may end another compound ("ram" in "nettoram") or stand in another word form ("förstärkning" as
+        # "stärks"): "ramförstärkningen" in "nettoram stärks"
+        return all(p in unit_stems or root(p) in roots or any(w.startswith(p) or (len(p) >= 3 and w.endswith(p))
+                                                              for w in unit_words) for p in parts)
 
     def coverage(self, terms: dict[str, float], unit: str, header: str) -> float:
         """How much of the question's weight the unit covers (header matches count for less)."""
