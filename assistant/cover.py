@@ -256,13 +256,13 @@ class Coverer:
         least = share(terms, first.found) - margin
         rest = [c for c in pool if c is not first and share(terms, c.found) >= least]
         rest.sort(key=lambda c: -share(terms, c.found))
-        rest = [*(back for c in [first, *rest[:width]] if (back := self.lean_back(c)) is not None), *rest]
+        backs = [back for c in [first, *rest[:width]] if (back := self.lean_back(c)) is not None]
         def reach(cand: Candidate) -> float:  # what the unit answers read on, with the footnotes it points to
             carried = self.carry_on(cand, {}, False)
             return share(terms, self.found([carried, *(self.notes(carried) if self.notes else [])]))
 
         chosen, most = first, reach(first)
-        for cand in rest[:width]:
+        for cand in [*backs, *rest[:width]]:
             covers = reach(cand)
             if covers >= most + margin:
                 chosen, most = cand, covers

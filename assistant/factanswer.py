@@ -187,7 +187,7 @@ class FactAnswerer:
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
             key=lambda key: (-indicator_recall(question, key[2]), -indicator_precision(question, key[2]),
-                             _account_digits(key[2]), -coverage[key], key),
+                             _account_digits(question, key[2]), -coverage[key], key),
         )
         return [groups[key] for key in ranked]
 
@@ -274,11 +274,14 @@ def names_all(question: str, words: str) -> bool:
     return all(any(w[:5] in a for a in asked) for w in re.findall(r"[^\W\d_]{3,}", words.lower()))
 
 
-def _account_digits(indicator: str) -> int:
+def _account_digits(question: str, indicator: str) -> int:
     """Digits of a leading account code: a budget table's area ('42 Individ och familjeomsorg', or the name alone)
-    comes before its sub-account ('420 Individ och familjeomsorg') when the question names only the area."""
+    comes before its sub-account ('420 Individ och familjeomsorg') when the question names only the area; the row
+    whose code the question names comes first (-1)."""
     code = re.match(r"\d+(?=\s)", indicator)
-    return len(code.group(0)) if code else 0
+    if code is None:
+        return 0
+    return -1 if re.search(rf"(?<![\d,.]){code.group(0)}(?![\d,.])", question) else len(code.group(0))
 
 
 def _row_name(fact: Fact) -> str:

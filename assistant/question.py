@@ -21,7 +21,8 @@ _NUMERIC = re.compile(
 )
 # "Vad täcker individnämndens budget?", "Vad ingår i prognosen?": a question about what a figure covers, not the
 # figure; a quantity word (hur mycket, andel, belopp …) still makes it numeric.
-_ABOUT = re.compile(r"(?i)^\s*(?:vad|what)\s+(?!(?:var|är|blev|blir|was|is|were|are)\b)\w+")
+_ABOUT = re.compile(r"(?i)^\s*(?:vad|what)\s+(täck\w*|ingår|ingick|omfatta\w*|innefatta\w*|innehåll\w*|innebär\w*|"
+                    r"reglera\w*|handlar|covers?|includes?|contains?)\b")
 _QUANTITY = re.compile(
     r"(?i)\b(hur (många|mycket|stor|stort|stora|höga?|lång|långa?|låg)|vilket (värde|belopp)|andel|antal|"
     r"\w*belopp|procent\w*|mkr|tkr|kronor|how (many|much|high|long|large)|percentage|amount|number of)\b")
