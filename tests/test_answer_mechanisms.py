@@ -527,3 +527,43 @@ def test_an_english_part_gets_the_stems_of_its_glossary_words(analyzer: Analyzer
     # without the glossary the part has only its English words, which are not those stems
     _, plain = clauses(ENGLISH, terms, scorer)
     assert not average & set(plain.terms)
+
+
+# --- 9. Compound parts: short heads, heads ending another compound, other word forms ------------------------------
+
+
+def test_a_compound_with_a_three_letter_head_matches_its_parts_in_other_forms(analyzer: Analyzer) -> None:
+    """'ramförstärkningen' in 'nettoram stärks': 'ram' ends another compound, 'förstärkning' is said as 'stärks'."""
+    scorer = _scorer(analyzer, "ramen för nämnden", "förstärkning av personal", "annat", "något annat")
+    terms = scorer.terms("Hur förhåller det sig till ramförstärkningen?")
+    stem = next(t for t in terms if t.startswith("ramförstärk"))
+    unit = "Nämndens nettoram stärks med totalt 44,3 miljoner kronor år 2024."
+    assert 0 < scorer.matched(terms, unit, "")[stem] < 1
+    assert stem not in scorer.matched(terms, "Nämndens ram är oförändrad år 2024.", "")  # one part alone is not it
+
+
+# --- 10. best_carried weighs a row with the footnote it points to -------------------------------------------------
+
+
+def test_a_marked_row_wins_by_its_footnote_when_the_best_sentence_is_weak(analyzer: Analyzer) -> None:
+    scorer = _scorer(analyzer, "Vuxna med långvarigt ekonomiskt bistånd ska minska.", "Uppgift publiceras senare.",
+                     "annat", "något annat", "mer text")
+    question = "När publiceras uppgiften om vuxna med långvarigt ekonomiskt bistånd?"
+    terms = scorer.terms(question)
+    sentence = "Nämnden ska arbeta för att vuxna med långvarigt ekonomiskt bistånd blir färre."
+    row = "Vuxna med långvarigt ekonomiskt bistånd 38,4% 39,9% ** Minskande"
+    note = "**Uppgift publiceras v 25 år 2025"
+    text = f"{sentence}\n\n{row}\n\n{note}"
+    cands = [Candidate(_unit(text, part), _chunk(text), 0, scorer.matched(terms, part, "")) for part in (sentence, row)]
+    assert share(terms, cands[0].found) >= share(terms, cands[1].found)  # the sentence is (at least) as good alone
+    note_unit = _unit(text, note)
+
+    def notes(pick: object) -> list:  # what Answerer._footnotes gives: the '**' line for the marked row
+        from assistant.cover import Pick
+        assert isinstance(pick, Pick)
+        return [Pick(pick.cand, note_unit, scorer.matched(terms, note, ""))] if "**" in pick.unit.text else []
+
+    coverer = Coverer(scorer, terms, lambda cand, unit: None, notes=notes)
+    assert coverer.best_carried(cands, terms, False, enough=0.9).unit.text == row
+    without = Coverer(scorer, terms, lambda cand, unit: None)
+    assert without.best_carried(cands, terms, False, enough=0.9).unit.text == sentence
