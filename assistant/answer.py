@@ -57,6 +57,9 @@ from assistant.types import Answer, Citation, Fact, SourceDocument
 _MARKER = re.compile(r"(?<!\*)(\*{1,3})(?!\*)")  # footnote markers: *, **, ***
 
 
+_YEAR_END = re.compile(r"(?i)\b(års)?bokslut\w*|\bhelårs(utfall|resultat)\w*|\bårsredovisning\w*")
+
+
 class Answerer:
     """Question → Answer with citations (or a refusal), from facts and passages; an LLM only polishes."""
 
@@ -106,6 +109,8 @@ class Answerer:
                                                        within)
                 else:
                     facts = self.fact_lookup.answer(request, question, analysis, chunks, result.filters)
+            if facts is not None and facts.refused and not analysis.numeric:
+                facts = None  # "Vad heter … som skulle börja 23 augusti 2021?" asks no figure: a row is no reason
             if facts is not None and facts.refused:
                 answer = facts  # the indicator is there, the asked period is not: say so, do not guess
             else:
@@ -409,6 +414,8 @@ class Answerer:
             return False
         if analysis.counted and not number_near(unit.text, analysis.counted):
             return False
+        if "bokslut" in analysis.kinds and not _YEAR_END.search(unit.text):
+            return False  # a year-end result: a part-year account ("delårsbokslut per augusti") is not one
         if analysis.numeric and analysis.years:
             where = f"{unit.text} {chunk.chunk.header} {chunk.meta.period}"
             if not is_prose(unit.text) and not column_header(unit.text, len(unit.text)):  # its own header, or

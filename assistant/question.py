@@ -70,6 +70,8 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
         if match.group(1) and shown.endswith("s") and not shown.endswith(("ås", "ös", "is", "us")):
             shown = shown[:-1]  # genitive: "Trollhättans kommun"
         name = shown.lower()
+        if name in _NOT_PLACES:  # "Vilken kommun sköter …", "Samma kommun"
+            continue
         if name and not any(name.startswith(k) or k.startswith(name) for k in known) and (
             match.group(1) or shown in _SWEDISH_PLACES
         ):
@@ -89,6 +91,8 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
 
 
 # Swedish places an English question may name with "in X" (no "kommun" to go by).
+_NOT_PLACES = {"vilken", "vilket", "vilka", "vilkens", "samma", "varje", "någon", "annan", "egen", "hela", "vår",
+               "er", "which", "what", "each", "every", "the", "same", "another", "other", "that", "this", "a"}
 _SWEDISH_PLACES = {"Stockholm", "Gothenburg", "Göteborg", "Malmö", "Uppsala", "Borås", "Trollhättan", "Vänersborg",
                    "Partille", "Mölndal", "Kungälv", "Vårgårda", "Vara", "Ulricehamn", "Skövde", "Lidköping"}
 
