@@ -81,6 +81,14 @@ def test_real_evalset_is_valid_against_corpus(real_items: list[EvalItem]) -> Non
     assert problems == [], "\n".join(problems)
 
 
+def test_heldout_set_is_valid_against_corpus() -> None:
+    """The held-out set (evals/heldout.jsonl) follows the same rules: every quote is in the corpus."""
+    items = load_items(REPO_ROOT / "evals" / "heldout.jsonl")
+    assert len(items) == 40 and sum(i.category == "unanswerable" for i in items) == 5
+    problems = validate(items, CORPUS_DIR)
+    assert problems == [], "\n".join(problems)
+
+
 def test_real_evalset_size_and_coverage(real_items: list[EvalItem]) -> None:
     """At least 100 items, ≥10 % English, ≥8 % unanswerable, ≥15 items per indexed document."""
     assert len(real_items) >= 100
