@@ -16,7 +16,8 @@ from assistant.question import analyze
 from assistant.retrieve import ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
-from assistant.types import Answer, Chunk, DocumentMeta, Fact, SourceDocument
+from assistant.types import Answer, DocumentMeta, Fact, SourceDocument
+from tests.scoring import Source, scorer_over, whole_passage
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
@@ -26,48 +27,9 @@ def analyzer() -> Analyzer:
     return Analyzer()
 
 
-def _scorer(analyzer: Analyzer, *texts: str) -> UnitScorer:
-    """A scorer whose document frequencies come from one fake chunk record per text."""
-    scorer = UnitScorer(analyzer)
-    scorer.refresh({f"id{i}": {"stems": analyzer.stems(t)} for i, t in enumerate(texts)}, 0)
-    return scorer
-
-
-def _chunk(text: str, name: str = "plan.pdf") -> ScoredChunk:
-    """A passage over the whole text of a document."""
-    chunk = Chunk(id="c1", document_id="d1", document=name, section="", start=0, end=len(text), text=text)
-    return ScoredChunk(chunk, 1.0, DocumentMeta(municipality="Lerums kommun"))
-
-
 def _unit(text: str, part: str) -> Unit:
     start = text.index(part)
     return Unit(start, start + len(part), part)
-
-
-class Source:
-    """A small document of sentences, with a `following` over it as the answerer reads on."""
-
-    def __init__(self, *sentences: str, sep: str = " ") -> None:
-        self.text, self.units = "", []
-        for sentence in sentences:
-            if self.text:
-                self.text += sep
-            self.units.append(Unit(len(self.text), len(self.text) + len(sentence), sentence))
-            self.text += sentence
-
-    def following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
-        nxt = next((u for u in self.units if u.start >= unit.end), None)
-        if nxt is None:
-            return None
-        return nxt, Unit(unit.start, nxt.end, self.text[unit.start:nxt.end])
-
-    def candidate(self, scorer: UnitScorer, terms: dict[str, float], index: int, rank: int = 0) -> Candidate:
-        unit = self.units[index]
-        return Candidate(unit, _chunk(self.text), rank, scorer.matched(terms, unit.text, ""))
-
-    def span(self, first: int, last: int) -> Unit:
-        a, b = self.units[first].start, self.units[last].end
-        return Unit(a, b, self.text[a:b])
 
 
 def _answerer(text: str) -> Answerer:
@@ -79,7 +41,7 @@ def _answerer(text: str) -> Answerer:
 
 
 def _cand_at(text: str, part: str) -> Candidate:
-    return Candidate(_unit(text, part), _chunk(text), 0, {})
+    return Candidate(_unit(text, part), whole_passage(text), 0, {})
 
 
 # --- 1. question.analyze: what a figure covers is not a figure ----------------------------------------------------
@@ -116,7 +78,7 @@ CONTINUES = "Fortsatt samverkan kommer att ske via NOSAM."
 
 @pytest.fixture(scope="module")
 def near_scorer(analyzer: Analyzer) -> UnitScorer:
-    return _scorer(analyzer, ALONE, UNRELATED, OPENS, CONTINUES, "annat", "något helt annat", "nämnden")
+    return scorer_over(analyzer, ALONE, UNRELATED, OPENS, CONTINUES, "annat", "något helt annat", "nämnden")
 
 
 def _near_pool(scorer: UnitScorer, terms: dict[str, float], second: str = OPENS) -> tuple[Source, list[Candidate]]:
@@ -174,7 +136,7 @@ class Preceding:
 
 
 def test_a_leaning_unit_is_read_with_what_precedes_it(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, GOAL, LEANS, "annat", "något helt annat")
+    scorer = scorer_over(analyzer, GOAL, LEANS, "annat", "något helt annat")
     terms = scorer.terms(BUDGET_QUESTION)
     source = Source(GOAL, LEANS)
     cand = source.candidate(scorer, terms, 1)
@@ -187,7 +149,7 @@ def test_a_leaning_unit_is_read_with_what_precedes_it(analyzer: Analyzer) -> Non
 
 
 def test_a_unit_that_does_not_lean_is_not_read_back(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, GOAL, PLAIN, "annat")
+    scorer = scorer_over(analyzer, GOAL, PLAIN, "annat")
     terms = scorer.terms(BUDGET_QUESTION)
     source = Source(GOAL, PLAIN)
     preceding = Preceding(source)
@@ -202,7 +164,7 @@ ASSESSMENT = "Bedömning: Helt uppfyllt."
 
 
 def test_a_field_label_is_read_with_the_statement_above_it(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, GOAL_STATEMENT, ASSESSMENT, "annat", "något helt annat")
+    scorer = scorer_over(analyzer, GOAL_STATEMENT, ASSESSMENT, "annat", "något helt annat")
     terms = scorer.terms(GOAL_QUESTION)
     source = Source(GOAL_STATEMENT, ASSESSMENT, sep="\n\n")
     cand = source.candidate(scorer, terms, 1)
@@ -212,7 +174,7 @@ def test_a_field_label_is_read_with_the_statement_above_it(analyzer: Analyzer) -
 
 
 def test_best_carried_always_reads_a_first_label_with_its_statement(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, GOAL_STATEMENT, ASSESSMENT, "annat", "något helt annat")
+    scorer = scorer_over(analyzer, GOAL_STATEMENT, ASSESSMENT, "annat", "något helt annat")
     terms = scorer.terms(GOAL_QUESTION)
     source = Source(GOAL_STATEMENT, ASSESSMENT, sep="\n\n")
     cand = source.candidate(scorer, terms, 1)
@@ -365,7 +327,7 @@ def _fact_answerer(rows: dict[str, dict[str, tuple[int, int, int]]]) -> tuple[Fa
 
     answerer = FactAnswerer(FactStore(facts), lambda name: doc if name == doc.name else None, AnswerSettings(),
                             {}, lambda: {"Lerums kommun"}, refuse)
-    return answerer, [_chunk(doc.text, doc.name)]
+    return answerer, [whole_passage(doc.text, doc.name)]
 
 
 def _extreme(question: str, rows: dict[str, dict[str, tuple[int, int, int]]] = BUDGET) -> Answer | None:
@@ -439,7 +401,7 @@ def _account_store(*names: str) -> tuple[FactAnswerer, list[ScoredChunk], list[F
     doc = SourceDocument(id="r1", name="drift.pdf", sha256="0" * 64, meta=DocumentMeta(), text=text)
     answerer = FactAnswerer(FactStore(facts), lambda name: doc, AnswerSettings(), {}, lambda: set(),
                             lambda q, c, r: Answer(question=q, answer=r, refused=True))
-    return answerer, [_chunk(text, "drift.pdf")], facts
+    return answerer, [whole_passage(text, "drift.pdf")], facts
 
 
 AREA_QUESTION = "Vad är budgeten för Individ och familjeomsorg 2024?"
@@ -469,7 +431,7 @@ def test_a_question_naming_the_sub_accounts_code_gets_it_first() -> None:
 
 @pytest.fixture(scope="module")
 def body_scorer(analyzer: Analyzer) -> UnitScorer:
-    return _scorer(analyzer, "nära vård i kommunen", "vård- och omsorgsnämnden", "brukare", "annat", "något annat")
+    return scorer_over(analyzer, "nära vård i kommunen", "vård- och omsorgsnämnden", "brukare", "annat", "något annat")
 
 
 def test_the_first_word_of_a_body_name_weighs_as_context(body_scorer: UnitScorer) -> None:
@@ -516,7 +478,7 @@ def test_an_english_part_gets_the_stems_of_its_glossary_words(analyzer: Analyzer
     def expand(text: str) -> list[str]:
         return expand_english(text, DEFAULT_GLOSSARY)
 
-    scorer = _scorer(analyzer, "medelvärde genomsnitt för kommunerna", "hemtjänst nettokostnad netto", "annat")
+    scorer = scorer_over(analyzer, "medelvärde genomsnitt för kommunerna", "hemtjänst nettokostnad netto", "annat")
     terms = scorer.terms(ENGLISH, expand(ENGLISH))
     average = set(analyzer.stems(DEFAULT_GLOSSARY["average"]))
     assert average and average <= set(terms)
@@ -534,7 +496,7 @@ def test_an_english_part_gets_the_stems_of_its_glossary_words(analyzer: Analyzer
 
 def test_a_compound_with_a_three_letter_head_matches_its_parts_in_other_forms(analyzer: Analyzer) -> None:
     """'ramförstärkningen' in 'nettoram stärks': 'ram' ends another compound, 'förstärkning' is said as 'stärks'."""
-    scorer = _scorer(analyzer, "ramen för nämnden", "förstärkning av personal", "annat", "något annat")
+    scorer = scorer_over(analyzer, "ramen för nämnden", "förstärkning av personal", "annat", "något annat")
     terms = scorer.terms("Hur förhåller det sig till ramförstärkningen?")
     stem = next(t for t in terms if t.startswith("ramförstärk"))
     unit = "Nämndens nettoram stärks med totalt 44,3 miljoner kronor år 2024."
@@ -546,7 +508,7 @@ def test_a_compound_with_a_three_letter_head_matches_its_parts_in_other_forms(an
 
 
 def test_a_marked_row_wins_by_its_footnote_when_the_best_sentence_is_weak(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, "Vuxna med långvarigt ekonomiskt bistånd ska minska.", "Uppgift publiceras senare.",
+    scorer = scorer_over(analyzer, "Vuxna med långvarigt ekonomiskt bistånd ska minska.", "Uppgift publiceras senare.",
                      "annat", "något annat", "mer text")
     question = "När publiceras uppgiften om vuxna med långvarigt ekonomiskt bistånd?"
     terms = scorer.terms(question)
@@ -554,7 +516,8 @@ def test_a_marked_row_wins_by_its_footnote_when_the_best_sentence_is_weak(analyz
     row = "Vuxna med långvarigt ekonomiskt bistånd 38,4% 39,9% ** Minskande"
     note = "**Uppgift publiceras v 25 år 2025"
     text = f"{sentence}\n\n{row}\n\n{note}"
-    cands = [Candidate(_unit(text, part), _chunk(text), 0, scorer.matched(terms, part, "")) for part in (sentence, row)]
+    cands = [Candidate(_unit(text, part), whole_passage(text), 0, scorer.matched(terms, part, ""))
+             for part in (sentence, row)]
     assert share(terms, cands[0].found) >= share(terms, cands[1].found)  # the sentence is (at least) as good alone
     note_unit = _unit(text, note)
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import Candidate, with_values
+from assistant.compose import with_values
 from assistant.cover import Coverer, asks_for_list, clauses, list_items, split_clauses
 from assistant.evidence import COMPOUND_WEIGHT, Unit, UnitScorer, root
 from assistant.index import LexicalIndex
 from assistant.query import Analyzer
-from assistant.retrieve import ScoredChunk
 from assistant.types import Chunk, DocumentMeta, SourceDocument
+from tests.scoring import Source, scorer_over
 
 
 def test_joined_questions_split_into_parts() -> None:
@@ -145,18 +145,11 @@ def analyzer() -> Analyzer:
     return Analyzer()
 
 
-def _scorer(analyzer: Analyzer, *texts: str) -> UnitScorer:
-    """A scorer whose document frequencies come from one fake chunk record per text."""
-    scorer = UnitScorer(analyzer)
-    scorer.refresh({f"id{i}": {"stems": analyzer.stems(t)} for i, t in enumerate(texts)}, 0)
-    return scorer
-
-
 RESPECTIVE = "Hur mycket stärks ramen 2024 för Lerums stöd- och omsorgsnämnd respektive individnämnd?"
 
 
 def test_a_term_of_one_respektive_part_weighs_fully_in_it(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, "ramen stärks för stöd- och omsorgsnämnd", "ramen för individnämnd",
+    scorer = scorer_over(analyzer, "ramen stärks för stöd- och omsorgsnämnd", "ramen för individnämnd",
                      "Lerums ramen", "omsorgsnämnd individnämnd", "annat")
     assert {"omsorgsnämnd", "individnämnd", "ram"} <= set(scorer.terms(RESPECTIVE))
     terms = dict.fromkeys(scorer.terms(RESPECTIVE), 0.1)
@@ -170,7 +163,7 @@ def test_a_term_of_one_respektive_part_weighs_fully_in_it(analyzer: Analyzer) ->
 
 def test_a_part_that_points_back_gets_the_first_parts_terms_at_half_weight(analyzer: Analyzer) -> None:
     question = "Hur många fallolyckor registrerades 2021, och hur många patienter gällde det?"
-    scorer = _scorer(analyzer, "fallolyckor registrerades", "patienter", "annat")
+    scorer = scorer_over(analyzer, "fallolyckor registrerades", "patienter", "annat")
     terms = scorer.terms(question)
     first, second = clauses(question, terms, scorer)
     assert first.text == "Hur många fallolyckor registrerades 2021"
@@ -181,7 +174,7 @@ def test_a_part_that_points_back_gets_the_first_parts_terms_at_half_weight(analy
 
 def test_a_part_that_does_not_point_back_has_only_its_own_terms(analyzer: Analyzer) -> None:
     question = "Vad kostar hemtjänsten och vad kostar daglig verksamhet?"
-    scorer = _scorer(analyzer, "hemtjänsten kostar", "daglig verksamhet", "annat")
+    scorer = scorer_over(analyzer, "hemtjänsten kostar", "daglig verksamhet", "annat")
     terms = dict.fromkeys(scorer.terms(question), 0.1)
     first, second = clauses(question, terms, scorer)
     assert set(first.terms) == set(analyzer.stems("kostar hemtjänsten"))
@@ -191,7 +184,7 @@ def test_a_part_that_does_not_point_back_has_only_its_own_terms(analyzer: Analyz
 
 def test_a_single_question_is_one_clause_with_all_its_terms(analyzer: Analyzer) -> None:
     question = "Hur många fallolyckor registrerades 2021?"
-    scorer = _scorer(analyzer, "fallolyckor", "annat")
+    scorer = scorer_over(analyzer, "fallolyckor", "annat")
     terms = scorer.terms(question)
     [only] = clauses(question, terms, scorer)
     assert only.text == question and only.terms == terms
@@ -205,42 +198,12 @@ UNRELATED = "Under året har personalen gått en utbildning i dokumentation."
 PLACEMENTS = "Under året gjordes 14 placeringar på HVB-hem."
 
 
-class Source:
-    """A small document of sentences, with a `following` over it as the answerer reads on."""
-
-    def __init__(self, *sentences: str, sep: str = " ") -> None:
-        self.text, self.units = "", []
-        for sentence in sentences:
-            if self.text:
-                self.text += sep
-            self.units.append(Unit(len(self.text), len(self.text) + len(sentence), sentence))
-            self.text += sentence
-        self.calls = 0
-
-    def following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
-        self.calls += 1
-        nxt = next((u for u in self.units if u.start >= unit.end), None)
-        if nxt is None:
-            return None
-        return nxt, Unit(unit.start, nxt.end, self.text[unit.start:nxt.end])
-
-    def candidate(self, scorer: UnitScorer, terms: dict[str, float], index: int = 0) -> Candidate:
-        chunk = Chunk(id="c1", document_id="d1", document="plan.pdf", section="Ekonomi", start=0,
-                      end=len(self.text), text=self.text)
-        unit = self.units[index]
-        return Candidate(unit, ScoredChunk(chunk, 1.0, DocumentMeta()), 0, scorer.matched(terms, unit.text, ""))
-
-    def span(self, first: int, last: int) -> Unit:
-        a, b = self.units[first].start, self.units[last].end
-        return Unit(a, b, self.text[a:b])
-
-
 QUESTION = "Hur stort underskott hade nämnden 2023 och hur många placeringar gjordes?"
 
 
 @pytest.fixture(scope="module")
 def scorer(analyzer: Analyzer) -> UnitScorer:
-    return _scorer(analyzer, FIRST, LEANING, UNRELATED, PLACEMENTS, "annat", "något helt annat")
+    return scorer_over(analyzer, FIRST, LEANING, UNRELATED, PLACEMENTS, "annat", "något helt annat")
 
 
 def test_a_leaning_sentence_is_merged_into_the_unit(scorer: UnitScorer) -> None:
@@ -333,17 +296,17 @@ def test_a_row_with_its_own_number_is_unchanged() -> None:
 def test_a_compound_counts_only_when_the_vocabulary_knows_its_parts(analyzer: Analyzer) -> None:
     question = "Hur många läkemedelsavvikelser registrerades?"
     unit = "Under året registrerades 40 avvikelser som gällde läkemedel."
-    knows = _scorer(analyzer, "läkemedel", "avvikelser", "annat")
+    knows = scorer_over(analyzer, "läkemedel", "avvikelser", "annat")
     terms = knows.terms(question)
     stem = next(t for t in terms if t.startswith("läkemedelsavvik"))
     assert knows.matched(terms, unit, "")[stem] == COMPOUND_WEIGHT
     assert 0 < COMPOUND_WEIGHT < 1
-    missing = _scorer(analyzer, "avvikelser", "annat")  # no chunk says läkemedel: no split is known
+    missing = scorer_over(analyzer, "avvikelser", "annat")  # no chunk says läkemedel: no split is known
     assert stem not in missing.matched(missing.terms(question), unit, "")
 
 
 def test_a_definite_question_word_matches_its_indefinite_form(analyzer: Analyzer) -> None:
-    scorer = _scorer(analyzer, "underskott", "utfall", "annat")
+    scorer = scorer_over(analyzer, "underskott", "utfall", "annat")
     for question, unit in [("Hur stort blev underskottet?", "Nämnden redovisar ett underskott på 2 100 tkr."),
                            ("Hur stort blev utfallet?", "Nämnden redovisar ett utfall på 2 100 tkr.")]:
         terms = scorer.terms(question)
