@@ -378,7 +378,8 @@ class Answerer:
 
     def _following(self, cand: Candidate, unit: Unit) -> tuple[Unit, Unit] | None:
         """What comes after a unit, and the two together: the values of a table row that stand on lines of their
-        own (when the unit has none), else the next sentence of the same paragraph."""
+        own (when the unit has none), else the next sentence of the same paragraph — or, after a one-line prose
+        sentence that ends its paragraph, the first sentence of the next paragraph if that is prose too."""
         doc = self.documents(cand.chunk.chunk.document)
         if doc is None:
             return None

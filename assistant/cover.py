@@ -85,7 +85,7 @@ def _respective(question: str) -> list[str]:
     if match is None:
         return []
     head, tail = question[: match.start()], question[match.end():]
-    left = [m for m in re.finditer(r"\S+-\s+(?:och|eller)\s+\S+|\S+", head)]
+    left = list(re.finditer(r"\S+-\s+(?:och|eller)\s+\S+|\S+", head))
     taken: list[re.Match[str]] = []
     for word in reversed(left):
         text = word.group(0)
@@ -243,7 +243,7 @@ class Coverer:
         'I omställningen till nära vård …' followed by 'Fortsatt samverkan kommer att ske via NOSAM …' answers
         what neither sentence answers alone; a table row marked '**' with its footnote '**Uppgift publiceras v 25
         år 2025' answers 'När publiceras uppgiften som saknas?'."""
-        first = self.best(pool, terms, {})
+        first = best = self.best(pool, terms, {})
         if first is None:
             return None
         if LABEL.match(first.unit.text):  # "Bedömning: Helt uppfyllt" answers nothing without its goal
@@ -254,9 +254,10 @@ class Coverer:
         # only a unit nearly as good alone: a continuation does not make a weak sentence the answer; and only
         # what a continuation says counts, not that it follows a question asking why
         least = share(terms, first.found) - margin
-        rest = [c for c in pool if c is not first and share(terms, c.found) >= least]
+        rest = [c for c in pool if c is not best and share(terms, c.found) >= least]
         rest.sort(key=lambda c: -share(terms, c.found))
         backs = [back for c in [first, *rest[:width]] if (back := self.lean_back(c)) is not None]
+
         def reach(cand: Candidate) -> float:  # what the unit answers read on, with the footnotes it points to
             carried = self.carry_on(cand, {}, False)
             return share(terms, self.found([carried, *(self.notes(carried) if self.notes else [])]))

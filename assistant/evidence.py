@@ -184,28 +184,28 @@ class UnitScorer:
         unit_stems = set(self.analyzer.stems(unit))
         unit_words = set(self.analyzer.words(unit))
         header_stems = set(self.analyzer.stems(header))
+        unit_roots = {root(u) for u in unit_stems}
         found: dict[str, float] = {}
         for stem in terms:
             if stem in unit_stems:
                 found[stem] = 1.0
             elif len(stem) >= 5 and any(stem in w or (len(w) >= 5 and w.startswith(stem)) for w in unit_words):
                 found[stem] = PARTIAL_WEIGHT  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaron"
-            elif self._parts_in(stem, unit_stems, unit_words):
+            elif self._parts_in(stem, unit_stems, unit_words, unit_roots):
                 found[stem] = COMPOUND_WEIGHT  # "läkemedelsavvikelser" as "avvikelser läkemedel"
-            elif root(stem) in {root(u) for u in unit_stems}:
+            elif root(stem) in unit_roots:
                 found[stem] = PARTIAL_WEIGHT  # "ökar" and "ökning", "förstärkningen" and "stärks"
             elif stem in header_stems:
                 found[stem] = HEADER_WEIGHT
         return found
 
-    def _parts_in(self, stem: str, unit_stems: set[str], unit_words: set[str]) -> bool:
-        """Whether a compound's two parts (as the index knows them) both stand in the unit."""
+    def _parts_in(self, stem: str, unit_stems: set[str], unit_words: set[str], roots: set[str]) -> bool:
+        """Whether a compound's two parts (as the index knows them) both stand in the unit (roots: of its stems)."""
         if stem not in self._parts:
             self._parts[stem] = decompound(stem, self._df, min_part=3)  # "ram" of "ramförstärkning"
         parts = self._parts[stem]
         if not parts:
             return False
-        roots = {root(u) for u in unit_stems}
         # a part may end another compound ("ram" in "nettoram") or stand in another word form ("förstärkning" as
         # "stärks"): "ramförstärkningen" in "nettoram stärks"
         return all(p in unit_stems or root(p) in roots or any(w.startswith(p) or (len(p) >= 3 and w.endswith(p))
