@@ -153,16 +153,15 @@ class FactAnswerer:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
         places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
         asked = [question]
-        if is_english(question):  # the fact set is Swedish: then ask in the glossary's Swedish terms too
-            asked.append(" ".join([drop_english_stopwords(question),
-                                   *expand_english(question, self.glossary)]))
+        if is_english(question):  # the fact set is Swedish: ask in the glossary's Swedish terms first
+            asked.insert(0, " ".join([drop_english_stopwords(question), *expand_english(question, self.glossary)]))
         for text in asked:
             query = " ".join(w for w in fact_query(text).split() if w.lower().rstrip("s") not in places)
             scored = self.facts.search_scored(
                 query, municipality=applied.get("municipality") or None,
                 body=applied.get("body") or None, limit=400, ignore_unknown=True,
             )
-            rows = self._agreeing_rows(question, scored, chunks)
+            rows = self._agreeing_rows(text, scored, chunks)  # ranked by the words searched
             if rows:
                 return rows
         return []

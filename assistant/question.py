@@ -15,7 +15,7 @@ from assistant.query import Filters
 _NUMERIC = re.compile(
     r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)"
     r"|vad (var|blev|är)|andel|antal|\w*belopp|placering\w*|plats|rank\w*|\w*budget\w*|\w*utfall\w*|\w*prognos\w*"
-    r"|\w*resultat\w*|\w*index\w*|värde\w*|procent\w*|mkr|tkr|kronor"
+    r"|\w*resultat\w*|\w*index\w*|värde\w*|procent\w*|mkr|tkr|kronor|kosta(r|de|t)|spend|spent|cost(s|ed)?"
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,
 )
@@ -25,7 +25,8 @@ _ABOUT = re.compile(r"(?i)^\s*(?:vad|what)\s+(täck\w*|ingår|ingick|omfatta\w*|
                     r"reglera\w*|handlar|covers?|includes?|contains?)\b")
 _QUANTITY = re.compile(
     r"(?i)\b(hur (många|mycket|stor|stort|stora|höga?|lång|långa?|låg)|vilket (värde|belopp)|andel|antal|"
-    r"\w*belopp|procent\w*|mkr|tkr|kronor|how (many|much|high|long|large)|percentage|amount|number of)\b")
+    r"\w*belopp|procent\w*|mkr|tkr|kronor|kosta(r|de|t)|how (many|much|high|long|large)|percentage|amount|"
+    r"number of)\b")
 MEASURE = re.compile(r"(?i)\d\s*(%|procent\w*|dagar|veckor|månader|timmar|mkr|tkr|kr\b|kronor|miljoner|"
                       r"personer|stycken|st\b)")
 _HOW_MUCH = re.compile(r"(?i)\b(hur (många|mycket|stor|stort|stora|hög|höga)|how (many|much))\b")

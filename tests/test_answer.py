@@ -321,3 +321,19 @@ def test_a_year_end_result_is_not_a_part_year_outcome(pipeline: Pipeline) -> Non
     answer = pipeline.ask("What was the year-end result (bokslut) for 2021 of Herrljunga's Socialnämnd?")
     assert answer.refused
     assert answer.answer.startswith(CANNOT_ANSWER)
+
+
+def test_an_english_cost_question_gets_the_cost_column(pipeline: Pipeline) -> None:
+    """English questions rank table rows by their Swedish glossary words: 'cost' is 'brutto kostnad', not the
+    alphabetically first column of the same row ('brutto intäkt')."""
+    answer = pipeline.ask("What did the home care cost in Lerum in 2024?")
+    assert not answer.refused
+    assert "-109,2" in answer.answer and "100,4" not in answer.answer
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_a_cost_question_without_a_cost_in_the_documents_is_refused(pipeline: Pipeline) -> None:
+    """'Vad kostar …' asks for an amount: a sentence about the service that names none is no answer."""
+    answer = pipeline.ask("Vad kostar fixartjänsten i Alingsås 2024?")
+    assert answer.refused, answer.answer
