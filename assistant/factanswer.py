@@ -240,13 +240,13 @@ class FactAnswerer:
 _FACT_NOISE = re.compile(
     r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
-    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|ökar|minskar|kraftigt"
+    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|ökar|minskar|ökade|minskade|ökat|minskat|kraftigt"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
     r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
     r"|helårsavvikelse\w*)\b"
     # Who reports is a filter, not part of the indicator: "vård- och omsorgsförvaltningen", "Lerums kommun".
-    r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun\w*",
+    r"|\b[\wåäö]+- och [\wåäö]+(nämnd|förvaltning)\w*|\b[\wåäö]*(nämnd|förvaltning)\w*|\b\w+s? kommun(?:en|s|ens)?\b",
     re.IGNORECASE,
 )
 

@@ -9,7 +9,7 @@ from assistant.answer import Answerer
 from assistant.compose import Candidate, with_values
 from assistant.cover import Coverer, clauses, share
 from assistant.evidence import CONTEXT_WEIGHT, Unit, UnitScorer
-from assistant.factanswer import FactAnswerer
+from assistant.factanswer import FactAnswerer, fact_query
 from assistant.factstore import FactStore
 from assistant.query import DEFAULT_GLOSSARY, Analyzer, Filters, expand_english
 from assistant.question import analyze
@@ -530,3 +530,21 @@ def test_a_marked_row_wins_by_its_footnote_when_the_best_sentence_is_weak(analyz
     assert coverer.best_carried(cands, terms, False, enough=0.9).unit.text == row
     without = Coverer(scorer, terms, lambda cand, unit: None)
     assert without.best_carried(cands, terms, False, enough=0.9).unit.text == sentence
+
+
+# --- 11. fact_query keeps the indicator words ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "kept", "dropped"), [
+    ("Hur mycket ökade kommunbidraget för Alingsås vård- och omsorgsnämnd mellan 2023 och 2024?",
+     "kommunbidraget", ["ökade", "mellan", "omsorgsnämnd", "2023"]),
+    ("Hur stor var sjukfrånvaron i Lerums kommun 2023?", "sjukfrånvaron", ["kommun", "Lerums"]),
+    ("Varför minskar det budgeterade nettoresultatet för Funktionsstöd så kraftigt?", "Funktionsstöd",
+     ["Varför", "minskar", "kraftigt"]),
+])
+def test_fact_query_keeps_the_indicator_and_drops_question_words(question: str, kept: str,
+                                                                  dropped: list[str]) -> None:
+    """'… ökade kommunbidraget …' must not lose 'kommunbidraget' as if it were 'Lerums kommun'."""
+    words = fact_query(question).split()
+    assert kept in words
+    assert not set(dropped) & set(words)
