@@ -39,7 +39,7 @@ class FactAnswerer:
         rows = self._fact_rows(question, chunks, applied)
         if not rows:
             return None
-        row = full = rows[0]
+        row = full = self._base_row(question, rows[0])
         best = row[0]
         if "bokslut" in analysis.kinds and not any(f.kind == "bokslut" for f in row):
             # a year-end result: an outcome for the whole year stands in for it, a part-year one does not
@@ -114,6 +114,17 @@ class FactAnswerer:
         for more in answers[1:]:
             answer = joined(answer, more)
         return answer
+
+    def _base_row(self, question: str, row: list[Fact]) -> list[Fact]:
+        """'Total sjukfrånvaro – Dag 59>' for a question that does not name 'Dag 59>': the table's own row
+        'Total sjukfrånvaro', when it has one (a passage may hold only the sub-row of a split table)."""
+        column = _column(row[0])
+        if not column or names_any(question, column) or is_english(question):  # "among men" names "Män" too
+            return row
+        name = row[0].indicator.split(" – ", 1)[0].strip()
+        base = [f for f in self.facts.facts
+                if (f.document, f.table, f.indicator) == (row[0].document, row[0].table, name)]
+        return base or row
 
     def extreme(self, request: AskRequest, question: str, analysis: Analysis, chunks: list[ScoredChunk],
                 applied: dict) -> Answer | None:
@@ -240,7 +251,7 @@ class FactAnswerer:
 _FACT_NOISE = re.compile(
     r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
-    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|ökar|minskar|ökade|minskade|ökat|minskat|kraftigt"
+    r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|bland|ökar|minskar|ökade|minskade|ökat|minskat|kraftigt"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
     r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"
@@ -281,6 +292,12 @@ def _account_digits(question: str, indicator: str) -> int:
     if code is None:
         return 0
     return -1 if re.search(rf"(?<![\d,.]){code.group(0)}(?![\d,.])", question) else len(code.group(0))
+
+
+def names_any(question: str, words: str) -> bool:
+    """Whether the question names a word of a column or sub-row name ('män' of 'Total sjukfrånvaro – Män')."""
+    asked = re.findall(r"[^\W\d_]{2,}", question.lower())
+    return any(any(w[:5] in a for a in asked) for w in re.findall(r"[^\W\d_]{2,}", words.lower()))
 
 
 def _row_name(fact: Fact) -> str:

@@ -337,3 +337,17 @@ def test_a_cost_question_without_a_cost_in_the_documents_is_refused(pipeline: Pi
     """'Vad kostar …' asks for an amount: a sentence about the service that names none is no answer."""
     answer = pipeline.ask("Vad kostar fixartjänsten i Alingsås 2024?")
     assert answer.refused, answer.answer
+
+
+def test_a_table_row_named_in_definite_form_is_found_and_its_sub_rows_are_not_taken_for_it(
+        pipeline: Pipeline) -> None:
+    """'sjukfrånvaron' finds the row 'Total sjukfrånvaro'; without 'Dag 59>' or 'Män' in the question the table's
+    own total row answers, not the sub-row a passage happens to hold."""
+    total = pipeline.ask("Hur stor var sjukfrånvaron i Alingsås 2024?")
+    assert "8,2%" in total.answer and "3,5%" not in total.answer
+    men = pipeline.ask("Hur stor var sjukfrånvaron bland män i Alingsås 2023?")
+    assert "4,1%" in men.answer and "11,3" not in men.answer
+    for answer in (total, men):
+        assert not answer.refused
+        assert_quotes_exact(pipeline, answer)
+        assert_numbers_cited(answer)
