@@ -328,12 +328,14 @@ def joined(first: Answer, second: Answer) -> Answer:
 
 
 def indicator_precision(question: str, indicator: str) -> float:
-    """Share of the indicator's words the question mentions (compounds count): breaks ties between rows."""
+    """Share of the indicator's words the question mentions: breaks ties between rows. An indicator word inside
+    an asked compound counts ('kostnad' of 'bruttokostnad'); an asked word inside a longer indicator word counts
+    only at its start ('sjukfrånvaro' is not 'långtidssjukfrånvaro')."""
     words = [w for w in re.findall(r"[^\W\d_]{3,}", indicator.lower())]
     asked = re.findall(r"[^\W\d_]{3,}", fact_query(question).lower())
     if not words:
         return 0.0
-    hit = sum(1 for w in words if any(w[:5] in a or a[:5] in w for a in asked))
+    hit = sum(1 for w in words if any(w[:5] in a or w.startswith(a[:5]) for a in asked))
     return hit / len(words)
 
 

@@ -9,7 +9,7 @@ from assistant.answer import Answerer
 from assistant.compose import Candidate, with_values
 from assistant.cover import Coverer, clauses, share
 from assistant.evidence import CONTEXT_WEIGHT, Unit, UnitScorer
-from assistant.factanswer import FactAnswerer, fact_query
+from assistant.factanswer import FactAnswerer, fact_query, indicator_precision
 from assistant.factstore import FactStore
 from assistant.query import DEFAULT_GLOSSARY, Analyzer, Filters, expand_english
 from assistant.question import analyze
@@ -548,3 +548,13 @@ def test_fact_query_keeps_the_indicator_and_drops_question_words(question: str, 
     words = fact_query(question).split()
     assert kept in words
     assert not set(dropped) & set(words)
+
+
+def test_an_asked_word_inside_a_longer_indicator_word_does_not_make_it_asked() -> None:
+    """'sjukfrånvaron för kvinnor' names the total row's 'sjukfrånvarotid för kvinnor', not the long-term one's
+    'Långtidssjukfrånvaro': the rows tie on everything else, so this decides between 10,8 and 48,8."""
+    question = "Hur stor var sjukfrånvaron för kvinnor i Herrljunga juni 2021?"
+    total = indicator_precision(question, "Total sjukfrånvaro – Total sjukfrånvarotid för kvinnor")
+    long_term = indicator_precision(question, "Långtidssjukfrånvaro (>60 dagar) – Total sjukfrånvarotid för kvinnor")
+    assert total > long_term
+    assert indicator_precision("Vad var bruttokostnaden?", "Hemtjänst – brutto kostnad") > 0  # parts of a compound
