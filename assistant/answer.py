@@ -116,6 +116,8 @@ class Answerer:
             else:
                 answer = self._from_passages(request, question, analysis, chunks, already=facts,
                                              balanced=result.filters.get("balanced"))
+            if facts is None and analysis.numeric and not answer.refused and self.settings.use_facts:
+                answer = self._figure_of_the_asked(request, question, analysis, answer, result.filters, filters)
         timings["compose"] = (time.perf_counter() - start) * 1000
         if self.llm is not None and not answer.refused:
             start = time.perf_counter()
@@ -123,6 +125,35 @@ class Answerer:
             timings["llm"] = (time.perf_counter() - start) * 1000
         answer.timings_ms = {**{f"retrieve.{k}": v for k, v in result.timings_ms.items()}, **timings}
         return answer
+
+    def _figure_of_the_asked(self, request: AskRequest, question: str, analysis: Analysis, answer: Answer,
+                             applied: dict, filters: Filters) -> Answer:
+        """A figure quoted from passages that never name what the question asks about ('sjukfrånvaron … juni
+        2021' answered by 'tilldelades 215 233 tkr … i juni 2021') is a misplaced figure. When the fact set has a
+        row of that name, retrieve again with the row's name: if its row then lies in a top passage, answer from
+        it; else refuse rather than quote the unrelated figure."""
+        self.scorer.refresh(self.retriever.index.lexical.records, self.retriever.index.lexical.generation)
+        key = self.scorer.key_term(self.scorer.terms(question, None, self._municipalities()))
+        quoted = " ".join(c.quote for c in answer.citations)
+        if key is None or self._mentions(key, quoted):
+            return answer
+        named = self.fact_lookup.best_named(question, applied)
+        if not named or not self._mentions(key, named):
+            return answer
+        found = self.retriever.search(f"{question} {named}", k=self.settings.candidates, filters=filters)
+        chunks = [c for c in found.chunks if self._allowed(c, request)]
+        facts = self.fact_lookup.answer(request, question, analysis, chunks, applied)
+        if facts is not None:
+            return facts
+        return self._refuse(request.question, chunks, "de citerade styckena nämner inte det som frågan gäller",
+                            f"inget citerat stycke nämner '{key}'")
+
+    def _mentions(self, stem: str, text: str) -> bool:
+        """Whether a text speaks of a question word, in any form ('sjukfrånvaron' of 'Total sjukfrånvaro')."""
+        if self.scorer.matched({stem: 1.0}, text, ""):
+            return True
+        return any(stem.startswith(s) and len(stem) - len(s) <= 3 for s in self.scorer.analyzer.stems(text)
+                   if len(s) >= 5)
 
     # --- access -------------------------------------------------------------------------------------------
     def _allowed(self, chunk: ScoredChunk, request: AskRequest) -> bool:

@@ -147,6 +147,11 @@ class UnitScorer:
         """Smoothed inverse document frequency; unseen stems weigh most."""
         return math.log(1 + (self._docs + 1) / (self._df.get(stem, 0) + 0.5))
 
+    def key_term(self, terms: dict[str, float]) -> str | None:
+        """The question's most specific word that the documents use (not a number, municipality or body word)."""
+        known = {t: w for t, w in terms.items() if self._df.get(t) and not self.is_context(t, w) and not t.isdigit()}
+        return max(known, key=lambda t: known[t]) if known else None
+
     def is_context(self, stem: str, weight: float) -> bool:
         """Whether a term was weighed down as a municipality or organisation word (see terms)."""
         return weight < self.idf(stem) * (CONTEXT_WEIGHT + 1) / 2

@@ -177,6 +177,17 @@ class FactAnswerer:
                 return rows
         return []
 
+    def best_named(self, question: str, applied: dict) -> str:
+        """The name of the row that best matches the question's indicator words (within the applied filters), or
+        '' when none matches well enough."""
+        places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
+        query = " ".join(w for w in fact_query(question).split() if w.lower().rstrip("s") not in places)
+        scored = self.facts.search_scored(query, municipality=applied.get("municipality") or None,
+                                          body=applied.get("body") or None, limit=1, ignore_unknown=True)
+        if not scored or scored[0][1] < self.settings.fact_min_coverage:
+            return ""
+        return scored[0][0].indicator.split(" – ", 1)[0]
+
     def _agreeing_rows(self, question: str, scored: list[tuple[Fact, float]],
                        chunks: list[ScoredChunk]) -> list[list[Fact]]:
         """The matched facts grouped by table row, kept if a top passage holds the row, best first."""
