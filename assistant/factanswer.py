@@ -162,14 +162,12 @@ class FactAnswerer:
 
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
-        places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
         asked = [question]
         if is_english(question):  # the fact set is Swedish: ask in the glossary's Swedish terms first
             asked.insert(0, " ".join([drop_english_stopwords(question), *expand_english(question, self.glossary)]))
         for text in asked:
-            query = " ".join(w for w in fact_query(text).split() if w.lower().rstrip("s") not in places)
             scored = self.facts.search_scored(
-                query, municipality=applied.get("municipality") or None,
+                self._indicator_words(text), municipality=applied.get("municipality") or None,
                 body=applied.get("body") or None, limit=400, ignore_unknown=True,
             )
             rows = self._agreeing_rows(text, scored, chunks)  # ranked by the words searched
@@ -177,12 +175,16 @@ class FactAnswerer:
                 return rows
         return []
 
+    def _indicator_words(self, text: str) -> str:
+        """The words of a question that may name an indicator (see fact_query), municipality names left out."""
+        places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
+        return " ".join(w for w in fact_query(text).split() if w.lower().rstrip("s") not in places)
+
     def best_named(self, question: str, applied: dict) -> str:
         """The name of the row that best matches the question's indicator words (within the applied filters), or
         '' when none matches well enough."""
-        places = {m.split()[0].rstrip("s").lower() for m in self.municipalities() if m}
-        query = " ".join(w for w in fact_query(question).split() if w.lower().rstrip("s") not in places)
-        scored = self.facts.search_scored(query, municipality=applied.get("municipality") or None,
+        scored = self.facts.search_scored(self._indicator_words(question),
+                                          municipality=applied.get("municipality") or None,
                                           body=applied.get("body") or None, limit=1, ignore_unknown=True)
         if not scored or scored[0][1] < self.settings.fact_min_coverage:
             return ""
