@@ -14,6 +14,7 @@ from assistant.service import AssistantService
 from assistant.ui_chat import UserOf
 
 EVALS_DIR = Path("evals")
+MAIN_SET = "qa.jsonl"
 UNAVAILABLE = (
     "<div class='unavailable' id='eval-unavailable'><strong>Utvärdering är inte tillgänglig ännu.</strong> "
     "Kopplingen mellan utvärderingen och svarskedjan (assistant/evalrun.py) finns inte i den här versionen.</div>"
@@ -27,11 +28,12 @@ def eval_available() -> bool:
     return importlib.util.find_spec("assistant.evalrun") is not None
 
 
-def datasets() -> list[str]:
-    """The QA eval sets under evals/ (the QA format: one question per line)."""
-    if not EVALS_DIR.is_dir():
+def datasets(evals_dir: Path = EVALS_DIR) -> list[str]:
+    """The QA eval sets under evals/ (one question per line), the main set first: it is the default choice."""
+    if not evals_dir.is_dir():
         return []
-    return sorted(str(p) for p in EVALS_DIR.glob("*.jsonl") if not p.name.startswith("draft"))
+    found = (p for p in evals_dir.glob("*.jsonl") if not p.name.startswith("draft"))
+    return [str(p) for p in sorted(found, key=lambda p: (p.name != MAIN_SET, p.name))]
 
 
 def metric_rows(run: dict[str, Any]) -> list[list[str]]:

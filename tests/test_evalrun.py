@@ -57,3 +57,21 @@ def test_eval_on_another_dataset_with_baseline_and_drafts(
     assert "Baslinje: llamaindex-default" in report and "Vår pipeline" in report
     assert (out / "plot.png").read_bytes()[:4] == b"\x89PNG"
     assert len((out / "items.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize("names", [["heldout.jsonl", "qa.jsonl", "drafts.jsonl"], ["a.jsonl", "qa.jsonl"]])
+def test_eval_tab_offers_the_main_set_first(tmp_path: Path, names: list[str]) -> None:
+    """The Utvärdering tab's default is the dropdown's first entry: the main set, whatever sorts before it."""
+    from assistant.ui_eval import datasets
+
+    for name in names:
+        (tmp_path / name).write_text("{}\n", encoding="utf-8")
+    offered = datasets(tmp_path)
+    assert offered[0] == str(tmp_path / "qa.jsonl")
+    assert sorted(offered) == sorted(str(tmp_path / n) for n in names if not n.startswith("draft"))
+
+
+def test_the_repositorys_eval_tab_defaults_to_qa() -> None:
+    from assistant.ui_eval import datasets
+
+    assert datasets(REPO / "evals")[0] == str(REPO / "evals" / "qa.jsonl")
