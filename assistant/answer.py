@@ -48,7 +48,7 @@ from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
 from assistant.prompts import CANNOT_ANSWER, load_prompt
 from assistant.query import Filters, expand_english, is_english, meta_matches
-from assistant.question import MEASURE, SUPERLATIVE, Analysis, analyze, contextualize
+from assistant.question import MEASURE, SUPERLATIVE, Analysis, analyze, carries, contextualize
 from assistant.retrieve import Retriever, ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
@@ -118,6 +118,7 @@ class Answerer:
                                              balanced=result.filters.get("balanced"))
             if facts is None and analysis.numeric and not answer.refused and self.settings.use_facts:
                 answer = self._figure_of_the_asked(request, question, analysis, answer, result.filters, filters)
+            answer = self._of_the_asked_group(request.question, analysis, answer, chunks)
         timings["compose"] = (time.perf_counter() - start) * 1000
         if self.llm is not None and not answer.refused:
             start = time.perf_counter()
@@ -147,6 +148,19 @@ class Answerer:
             return facts
         return self._refuse(request.question, chunks, "de citerade styckena nämner inte det som frågan gäller",
                             f"inget citerat stycke nämner '{key}'")
+
+    def _of_the_asked_group(self, question: str, analysis: Analysis, answer: Answer,
+                            chunks: list[ScoredChunk]) -> Answer:
+        """A question that names its group, span or code by a figure ('under 29 år', 'dag 1–14', '§ 9.9') is
+        answered only by evidence carrying that figure; otherwise the answer speaks of another group."""
+        if answer.refused:
+            return answer
+        evidence = " ".join([answer.answer, *(c.quote for c in answer.citations)])
+        missing = [figure for figure in analysis.qualifiers if not carries(evidence, figure)]
+        if not missing:
+            return answer
+        return self._refuse(question, chunks, f"de närmaste styckena gäller inte det som frågan avgränsar med "
+                            f"”{missing[0]}”", f"'{missing[0]}' står inte i något stycke som svaret citerade")
 
     def _mentions(self, stem: str, text: str) -> bool:
         """Whether a text speaks of a question word, in any form ('sjukfrånvaron' of 'Total sjukfrånvaro')."""

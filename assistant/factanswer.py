@@ -14,7 +14,7 @@ from assistant.compose import CITATION_KEY, YEAR
 from assistant.factstore import FactStore, period_matches
 from assistant.numbers import find_numbers
 from assistant.query import Filters, drop_english_stopwords, expand_english, is_english, meta_matches
-from assistant.question import OUTCOME_KINDS, Analysis
+from assistant.question import OUTCOME_KINDS, Analysis, carries, qualifiers
 from assistant.retrieve import ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
@@ -196,8 +196,14 @@ class FactAnswerer:
         top = chunks[: self.settings.fact_agreement_k]
         groups: dict[tuple[str, str, str], list[Fact]] = {}
         coverage: dict[tuple[str, str, str], float] = {}
+        figures = qualifiers(question)  # "under 29 år": the row "<29 år" before its table's total
+
+        def carried(indicator: str) -> int:
+            return sum(carries(indicator, f) for f in figures)
+
         for fact, cov in scored:
-            if cov < self.settings.fact_min_coverage:
+            # the store weighs words only; a row carrying every figure the question names has one word more
+            if cov < self.settings.fact_min_coverage and not (figures and carried(fact.indicator) == len(figures)):
                 continue
             key = (fact.document, fact.table, fact.indicator)
             groups.setdefault(key, []).append(fact)
@@ -209,8 +215,9 @@ class FactAnswerer:
 
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
-            key=lambda key: (-indicator_recall(question, key[2]), -indicator_precision(question, key[2]),
-                             _account_digits(question, key[2]), -coverage[key], key),
+            key=lambda key: (-carried(key[2]), -indicator_recall(question, key[2]),
+                             -indicator_precision(question, key[2]), _account_digits(question, key[2]),
+                             -coverage[key], key),
         )
         return [groups[key] for key in ranked]
 

@@ -60,6 +60,7 @@ class Analysis:
     filters: Filters
     unknown_place: str | None
     verbs: list[str] = field(default_factory=list)
+    qualifiers: list[str] = field(default_factory=list)
 
 
 def analyze(question: str, known_municipalities: set[str], filters: Filters) -> Analysis:
@@ -88,7 +89,39 @@ def analyze(question: str, known_municipalities: set[str], filters: Filters) -> 
         filters=filters,
         unknown_place=unknown,
         verbs=[v.lower() for v in _RESULT_VERB.findall(question)],
+        qualifiers=qualifiers(question),
     )
+
+
+# A figure in the question that names which group, code or span is meant: "under 29 år", "§ 9.9", "dag 1–14",
+# "mätetal 3:2". Years and dates only say when.
+_FIGURE = re.compile(r"(?<![\w,.:-])\d+(?:\s?[.,:\-–]\s?\d+)*(?![\w])")
+_DATE = re.compile(r"(?i)^\d{1,2}\s+(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november"
+                   r"|december|january|february|march|may|june|july|august|october|december)\b")
+_ISO_DATE = re.compile(r"^(19|20)\d\d-\d\d(-\d\d)?$")
+_THOUSANDS = re.compile(r"(?<![\d,])(\d{1,3}) (?=\d{3}(?!\d))")
+
+
+def qualifiers(question: str) -> list[str]:
+    """The figures of a question that say which row or group it asks about, neither year nor date: an answer
+    whose evidence never carries them is about another group ('Kvinnor 9,0 %' for 'under 29 år')."""
+    text = _THOUSANDS.sub(r"\1", question)  # "2 420 tkr" is one figure
+    found = []
+    for match in _FIGURE.finditer(text):
+        figure = match.group(0)
+        parts = re.split(r"\s?[.,:\-–]\s?", figure)
+        if all(YEAR.fullmatch(p) for p in parts) or _ISO_DATE.match(figure) or _DATE.match(text[match.start():]):
+            continue
+        found.append(figure)
+    return found
+
+
+def carries(text: str, figure: str) -> bool:
+    """Whether a text holds a question's qualifying figure, in any of its written forms ('1–14' as 'Dag 1-14',
+    '9.9' as '§ 9.9', '29' as '<29 år', '2420' as '2 420')."""
+    parts = re.split(r"\s?[.,:\-–]\s?", figure)
+    digits = r"\s?[.,:\-–]\s?".join(" ?".join(part) if len(part) > 3 else part for part in parts)
+    return re.search(rf"(?<![\d,.]){digits}(?!\d|[,.]\d)", text) is not None
 
 
 # Swedish places an English question may name with "in X" (no "kommun" to go by).

@@ -366,3 +366,16 @@ def test_a_figure_from_a_passage_that_never_names_the_asked_indicator_is_not_giv
     assert not answer.refused and "10,5" in answer.answer
     assert_quotes_exact(pipeline, answer)
     assert_numbers_cited(answer)
+
+
+def test_a_group_named_by_a_figure_gets_its_own_row_or_a_refusal(pipeline: Pipeline) -> None:
+    """'under 29 år' is the row '<29 år' (5,3 % in 2024), not the sentence on women and men that outranks it;
+    an age group the table does not have ('under 35 år') is refused rather than answered with another group's
+    figure."""
+    young = pipeline.ask("Hur stor var sjukfrånvaron för personer under 29 år i Alingsås 2024?")
+    assert not young.refused and "5,3%" in young.answer
+    assert "0,8" not in young.answer and "9,0" not in young.answer
+    assert_quotes_exact(pipeline, young)
+    assert_numbers_cited(young)
+    absent = pipeline.ask("Hur stor var sjukfrånvaron för personer under 35 år i Alingsås 2024?")
+    assert absent.refused and "”35”" in absent.answer

@@ -558,3 +558,35 @@ def test_an_asked_word_inside_a_longer_indicator_word_does_not_make_it_asked() -
     long_term = indicator_precision(question, "Långtidssjukfrånvaro (>60 dagar) – Total sjukfrånvarotid för kvinnor")
     assert total > long_term
     assert indicator_precision("Vad var bruttokostnaden?", "Hemtjänst – brutto kostnad") > 0  # parts of a compound
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Hur stor var sjukfrånvaron för personer under 29 år i Alingsås 2024?", ["29"]),
+    ("Hur stor var korttidssjukfrånvaron (dag 1–14) 2024?", ["1–14"]),
+    ("Vad var sjukfrånvaron (mätetal 3:2) per 31 augusti 2021?", ["3:2"]),
+    ("Väntetid för boende enligt LSS § 9.9 (U28418) 2024?", ["9.9"]),
+    ("Den utökade ramen på 2 420 tkr 2022?", ["2420"]),
+    ("Hur har andelen utvecklats 2021–2023 och 2021-2022?", []),
+    ("Beslutet 2023-12-06, den 1 januari 2024 och 23 August 2021?", []),
+])
+def test_the_figures_that_say_which_group_a_question_asks_about(question: str, expected: list[str]) -> None:
+    from assistant.question import qualifiers
+
+    assert qualifiers(question) == expected
+
+
+@pytest.mark.parametrize(("text", "figure", "expected"), [
+    ("<29 år 5,5% 5,3% -0,3%", "29", True),
+    ("Kvinnor 9,3% 9,0% och 29,5 timmar", "29", False),
+    ("Andel 5,29 %", "29", False),
+    ("Dag 1-14 3,7% 3,5%", "1–14", True),
+    ("Dag 15-59 1,1%", "1–14", False),
+    ("boende enl. LSS § 9.9", "9.9", True),
+    ("boende enl. LSS § 9", "9.9", False),
+    ("en utökad ram på 2 420 tkr", "2420", True),
+    ("mätetal 3:2 Sjukfrånvaro", "3:2", True),
+])
+def test_a_text_carries_a_figure_in_any_written_form(text: str, figure: str, expected: bool) -> None:
+    from assistant.question import carries
+
+    assert carries(text, figure) is expected
