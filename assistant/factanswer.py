@@ -39,7 +39,7 @@ class FactAnswerer:
         rows = self._fact_rows(question, chunks, applied)
         if not rows:
             return None
-        row = full = self._base_row(question, rows[0])
+        row = full = self._base_row(question, self._named_column(question, rows[0]))
         best = row[0]
         if "bokslut" in analysis.kinds and not any(f.kind == "bokslut" for f in row):
             # a year-end result: an outcome for the whole year stands in for it, a part-year one does not
@@ -81,6 +81,14 @@ class FactAnswerer:
             chosen = [f for f in row if f.kind in analysis.kinds] or row
         answer = self._fact_answer(request.question, best, chosen, analysis)
         asked = {(f.kind, f.period) for f in chosen}
+        columns = self._columns(best)
+        if len(columns) > 1 and not any(names_any(fact_query(self._in_swedish(question)), c) for c in columns):
+            # "budgeten för Myndighet" names the row and none of its columns: every column, not the first
+            for column, facts in columns.items():
+                also = [f for f in facts if (f.kind, f.period) in asked and f.status == "ok"]
+                if column != _column(best) and also:
+                    answer = joined(answer, self._fact_answer(request.question, also[0], also, analysis))
+            return answer
         for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
             if (other[0].document, other[0].table) != (best.document, best.table) or _row_name(other[0]) == _row_name(
                     best) or not (
@@ -114,6 +122,27 @@ class FactAnswerer:
         for more in answers[1:]:
             answer = joined(answer, more)
         return answer
+
+    def _columns(self, fact: Fact) -> dict[str, list[Fact]]:
+        """The facts of every column of a 'row – column' fact's table line, by column, in table order. Sub-rows
+        written the same way ('Total sjukfrånvaro – Kvinnor') stand on lines of their own and are not columns."""
+        if not _column(fact):
+            return {}
+        columns: dict[str, list[Fact]] = {}
+        for f in self.facts.facts:
+            if (f.document, f.table, f.start) == (fact.document, fact.table, fact.start) and _column(f):
+                columns.setdefault(_column(f), []).append(f)
+        return columns
+
+    def _named_column(self, question: str, row: list[Fact]) -> list[Fact]:
+        """The column whose head word the question names ('intäkter' → 'brutto intäkt'), when the words that put
+        another column first were only its modifiers ('budgeterat' of 'budgeterat resultat')."""
+        columns = self._columns(row[0])
+        asked = fact_query(self._in_swedish(question))
+        named = [c for c in columns if names_any(asked, c.split()[-1])]
+        if len(named) == 1 and not names_any(asked, _column(row[0]).split()[-1]):
+            return columns[named[0]]
+        return row
 
     def _base_row(self, question: str, row: list[Fact]) -> list[Fact]:
         """'Total sjukfrånvaro – Dag 59>' for a question that does not name 'Dag 59>': the table's own row
@@ -164,7 +193,7 @@ class FactAnswerer:
         """Table rows (facts of one indicator) that match the question and lie in a top passage, best first."""
         asked = [question]
         if is_english(question):  # the fact set is Swedish: ask in the glossary's Swedish terms first
-            asked.insert(0, " ".join([drop_english_stopwords(question), *expand_english(question, self.glossary)]))
+            asked.insert(0, self._in_swedish(question))
         for text in asked:
             scored = self.facts.search_scored(
                 self._indicator_words(text), municipality=applied.get("municipality") or None,
@@ -174,6 +203,12 @@ class FactAnswerer:
             if rows:
                 return rows
         return []
+
+    def _in_swedish(self, question: str) -> str:
+        """An English question with the glossary's Swedish terms added ('cost' → 'kostnad'); Swedish as it is."""
+        if not is_english(question):
+            return question
+        return " ".join([drop_english_stopwords(question), *expand_english(question, self.glossary)])
 
     def _indicator_words(self, text: str) -> str:
         """The words of a question that may name an indicator (see fact_query), municipality names left out."""

@@ -379,3 +379,24 @@ def test_a_group_named_by_a_figure_gets_its_own_row_or_a_refusal(pipeline: Pipel
     assert_numbers_cited(young)
     absent = pipeline.ask("Hur stor var sjukfrånvaron för personer under 35 år i Alingsås 2024?")
     assert absent.refused and "”35”" in absent.answer
+
+
+def test_a_row_asked_without_a_column_gets_every_column(pipeline: Pipeline) -> None:
+    """'budgeten för Myndighet' names the row of a budget table and none of its columns (brutto intäkt, brutto
+    kostnad, budgeterat resultat): all three for 2024, not the first column alone."""
+    answer = pipeline.ask("Hur stor är budgeten för Myndighet i Lerums individnämnd 2024?")
+    assert not answer.refused
+    for column in ("brutto intäkt", "brutto kostnad", "budgeterat resultat"):
+        assert f"Myndighet – {column}" in answer.answer
+    assert "-85,9" in answer.answer and "-94,6" not in answer.answer  # 2024's, not 2023's
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_the_column_whose_head_word_is_asked_wins_over_a_modifier(pipeline: Pipeline) -> None:
+    """'Hur mycket intäkter … totalt budgeterat': 'intäkter' is the head of 'brutto intäkt'; 'budgeterat' only
+    modifies 'resultat'. The Totalt row's income (0), not its budgeted result (-97,9)."""
+    answer = pipeline.ask("Hur mycket intäkter har Lerums individnämnd totalt budgeterat för 2024?")
+    assert not answer.refused
+    assert "Totalt – brutto intäkt" in answer.answer and "-97,9" not in answer.answer
+    assert_numbers_cited(answer)
