@@ -86,6 +86,34 @@ def build_app(service: AssistantService, users: UserStore | None = None) -> gr.B
     return demo
 
 
+# Gradio's browser client refuses a file over the size limit with an English message of its own (not in its
+# translations): "File(s) exceed the maximum allowed size of 20 MB: "a.pdf"". Shown in Swedish instead.
+SWEDISH_CLIENT_MESSAGES = r"""<script>
+(() => {
+  const english = /File\(s\) exceed the maximum allowed size of ([^:]+): (.*)/;
+  const titles = {Error: "Fel", Warning: "Varning"};  // the toast's title
+  const swedish = (node) => {
+    const title = titles[(node.nodeValue || "").trim()];
+    if (title && node.parentElement && node.parentElement.closest("[class*='toast']")) node.nodeValue = title;
+    const match = english.exec(node.nodeValue || "");
+    if (match) node.nodeValue = `Filen är för stor och laddades inte upp: ${match[2]}. Största tillåtna storlek är `
+      + `${match[1].replace(".", ",").replace(/ ?([KMG])b$/, (_, u) => ` ${u === "K" ? "k" : u}B`)}. `
+      + "Ingenting annat påverkades.";
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "characterData") swedish(change.target);
+      for (const added of change.addedNodes) {
+        const walker = document.createTreeWalker(added, NodeFilter.SHOW_TEXT);
+        if (added.nodeType === Node.TEXT_NODE) swedish(added);
+        while (walker.nextNode()) swedish(walker.currentNode);
+      }
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+})();
+</script>"""
+
+
 def page_options() -> dict[str, Any]:
     """Page-level options (Gradio 6 takes these at launch/mount, not in Blocks)."""
-    return {"theme": gr.themes.Soft(), "css": CSS}
+    return {"theme": gr.themes.Soft(), "css": CSS, "head": SWEDISH_CLIENT_MESSAGES}

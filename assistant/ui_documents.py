@@ -57,7 +57,8 @@ def report_summary(report: IngestReport) -> str:
 
 def build_documents_tab(service: AssistantService, user_of: UserOf) -> Refresher:
     """The Dokument tab's components and events (call inside a gr.Tab)."""
-    gr.Markdown(f"Ladda upp PDF, DOCX, TXT eller MD, högst {service.settings.app.max_upload_mb:g} MB per fil. "
+    limit = f"{service.settings.app.max_upload_mb:g}".replace(".", ",")  # Swedish decimal comma
+    gr.Markdown(f"Ladda upp PDF, DOCX, TXT eller MD, högst {limit} MB per fil. "
                 "Metadata gäller alla filer i samma uppladdning.")
     with gr.Row():
         with gr.Column(scale=3):

@@ -283,6 +283,38 @@ def test_upload_document_find_it_and_delete(server: LiveServer, page: Any, tmp_p
     shot(page, "08-dokument-borttaget")
 
 
+def test_a_file_over_the_size_limit_is_refused_in_swedish(
+    browser: Any, corpus_service: AssistantService, tmp_path: Path
+) -> None:
+    """Gradio's client refuses a file over the limit itself, in English; the page shows it in Swedish, names the
+    file and the limit, and nothing is uploaded or indexed."""
+    settings = corpus_service.settings.model_copy(
+        update={"app": corpus_service.settings.app.model_copy(update={"max_upload_mb": 0.01})})
+    service = AssistantService(settings)
+    service.__dict__["answerer"] = corpus_service.answerer
+    big = tmp_path / "for-stor-plan.txt"
+    big.write_text("Verksamhetsplan för Testby.\n" + "Målet är nöjda brukare. " * 1000, encoding="utf-8")
+    before = {e.name for e in service.documents()}
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        with LiveServer(service) as live:
+            page.goto(live.url)
+            page.get_by_role("tab", name="Dokument").click()
+            page.locator("#upload-files input[type=file]").set_input_files(str(big))
+            message = page.get_by_text("Filen är för stor och laddades inte upp")
+            message.wait_for(timeout=TIMEOUT_MS)
+            text = message.inner_text()
+            assert big.name in text and "10,2 kB" in text.replace("\u00a0", " ")  # 0.01 MB as Gradio rounds it
+            assert "exceed" not in page.locator("body").inner_text()
+            page.locator("[class*='toast']", has_text="Fel").first.wait_for()
+            assert "högst 0,01 MB per fil" in page.locator("body").inner_text()
+            shot(page, "09-dokument-for-stor-fil")
+        assert {e.name for e in service.documents()} == before
+    finally:
+        context.close()
+
+
 def choose(page: Any, dropdown: str, option: str) -> None:
     """Pick an option in a Gradio dropdown."""
     page.locator(f"{dropdown} input").click()
