@@ -81,9 +81,10 @@ def test_real_evalset_is_valid_against_corpus(real_items: list[EvalItem]) -> Non
     assert problems == [], "\n".join(problems)
 
 
-def test_heldout_set_is_valid_against_corpus() -> None:
-    """The held-out set (evals/heldout.jsonl) follows the same rules: every quote is in the corpus."""
-    items = load_items(REPO_ROOT / "evals" / "heldout.jsonl")
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl"])
+def test_heldout_sets_are_valid_against_corpus(name: str) -> None:
+    """The held-out sets follow the same rules: every quote is in the corpus."""
+    items = load_items(REPO_ROOT / "evals" / name)
     assert len(items) == 40 and sum(i.category == "unanswerable" for i in items) == 5
     problems = validate(items, CORPUS_DIR)
     assert problems == [], "\n".join(problems)
