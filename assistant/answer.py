@@ -48,7 +48,7 @@ from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
 from assistant.prompts import CANNOT_ANSWER, load_prompt
 from assistant.query import Filters, expand_english, is_english, meta_matches
-from assistant.question import MEASURE, SUPERLATIVE, Analysis, analyze, carries, contextualize
+from assistant.question import MEASURE, SUPERLATIVE, Analysis, analyze, carries, contextualize, with_digits, without
 from assistant.retrieve import Retriever, ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
@@ -96,7 +96,8 @@ class Answerer:
             answer = self._refuse(request.question, chunks, note)
         else:
             facts = None
-            if SUPERLATIVE.search(question) and self.settings.use_facts:  # the largest of a table's column
+            # the largest of a table's column; "minst fem år" is "at least 5 years", no superlative
+            if SUPERLATIVE.search(with_digits(question)) and self.settings.use_facts:
                 facts = self.fact_lookup.extreme(request, question, analysis, chunks, result.filters)
             elif (analysis.numeric or analysis.years) and self.settings.use_facts:
                 places = result.filters.get("balanced") or []
@@ -456,8 +457,8 @@ class Answerer:
     def _answers_kind(self, unit: Unit, chunk: ScoredChunk, analysis: Analysis) -> bool:
         """Whether a sentence can answer this kind of question (a count needs a number, a year must match;
         a table row's year may stand in its column header)."""
-        if analysis.numeric and not has_answer_number(unit.text):
-            return False
+        if analysis.numeric and not has_answer_number(without(unit.text, analysis.qualifiers)):
+            return False  # the question's own figure ("minst 5 år") is not an answer to it
         if analysis.counted and not number_near(unit.text, analysis.counted):
             return False
         if "bokslut" in analysis.kinds and not _YEAR_END.search(unit.text):

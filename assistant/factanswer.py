@@ -14,7 +14,7 @@ from assistant.compose import CITATION_KEY, YEAR
 from assistant.factstore import FactStore, period_matches
 from assistant.numbers import find_numbers
 from assistant.query import Filters, drop_english_stopwords, expand_english, is_english, meta_matches
-from assistant.question import OUTCOME_KINDS, Analysis, carries, qualifiers
+from assistant.question import OUTCOME_KINDS, Analysis, carries, qualifiers, with_digits
 from assistant.retrieve import ScoredChunk
 from assistant.service import AskRequest
 from assistant.settings import AnswerSettings
@@ -82,11 +82,14 @@ class FactAnswerer:
         answer = self._fact_answer(request.question, best, chosen, analysis)
         asked = {(f.kind, f.period) for f in chosen}
         columns = self._columns(best)
-        if len(columns) > 1 and not any(names_any(fact_query(self._in_swedish(question)), c) for c in columns):
-            # "budgeten för Myndighet" names the row and none of its columns: every column, not the first
+        named = self._head_named(question, columns)
+        if len(columns) > 1 and (len(named) > 1 or not any(
+                names_any(fact_query(self._in_swedish(question)), c) for c in columns)):
+            # "budgeten för Myndighet" names the row and none of its columns: every column, not the first;
+            # "total bruttokostnad och budgeterat resultat" names two: both
             for column, facts in columns.items():
                 also = [f for f in facts if (f.kind, f.period) in asked and f.status == "ok"]
-                if column != _column(best) and also:
+                if column != _column(best) and also and (len(named) < 2 or column in named):
                     answer = joined(answer, self._fact_answer(request.question, also[0], also, analysis))
             return answer
         for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
@@ -138,11 +141,15 @@ class FactAnswerer:
         """The column whose head word the question names ('intäkter' → 'brutto intäkt'), when the words that put
         another column first were only its modifiers ('budgeterat' of 'budgeterat resultat')."""
         columns = self._columns(row[0])
-        asked = fact_query(self._in_swedish(question))
-        named = [c for c in columns if names_any(asked, c.split()[-1])]
-        if len(named) == 1 and not names_any(asked, _column(row[0]).split()[-1]):
+        named = self._head_named(question, columns)
+        if len(named) == 1 and _column(row[0]) not in named:
             return columns[named[0]]
         return row
+
+    def _head_named(self, question: str, columns: dict[str, list[Fact]]) -> list[str]:
+        """The columns whose head word (a column name's last word: 'kostnad' of 'brutto kostnad') is asked."""
+        asked = fact_query(self._in_swedish(question))
+        return [c for c in columns if names_any(asked, c.split()[-1])]
 
     def _base_row(self, question: str, row: list[Fact]) -> list[Fact]:
         """'Total sjukfrånvaro – Dag 59>' for a question that does not name 'Dag 59>': the table's own row
@@ -318,8 +325,9 @@ _FACT_NOISE = re.compile(
 
 
 def fact_query(question: str) -> str:
-    """The indicator words of a question: 'hur många' means antal; years and question words go."""
-    text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", question)
+    """The indicator words of a question: 'hur många' means antal; years and question words go; 'fem år' is
+    '5 år' as tables write it."""
+    text = re.sub(r"(?i)\bhur många\b|\bhow many\b|\bnumber of\b", " antal ", with_digits(question))
     return " ".join(_FACT_NOISE.sub(" ", text).split())
 
 

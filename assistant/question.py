@@ -102,10 +102,27 @@ _ISO_DATE = re.compile(r"^(19|20)\d\d-\d\d(-\d\d)?$")
 _THOUSANDS = re.compile(r"(?<![\d,])(\d{1,3}) (?=\d{3}(?!\d))")
 
 
+_NUMBER_WORDS = {
+    "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10, "elva": 11,
+    "tolv": 12, "fjorton": 14, "femton": 15, "tjugo": 20, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15,
+    "twenty": 20,
+}
+# Only before a unit of time or a share: "minst fem år i yrket" is the row "minst 5 år"; "vilka tre …" counts.
+_SPELLED_MEASURE = re.compile(
+    rf"(?i)\b({'|'.join(_NUMBER_WORDS)})(?=\s+(år|dagar|dygn|veckor|månader|timmar|procent|years?|days?|weeks?"
+    r"|months?|hours?|per\s?cent)\b)")
+
+
+def with_digits(question: str) -> str:
+    """A question with a measure's spelled-out number in digits, as tables write it ('fem år' → '5 år')."""
+    return _SPELLED_MEASURE.sub(lambda m: str(_NUMBER_WORDS[m.group(1).lower()]), question)
+
+
 def qualifiers(question: str) -> list[str]:
     """The figures of a question that say which row or group it asks about, neither year nor date: an answer
     whose evidence never carries them is about another group ('Kvinnor 9,0 %' for 'under 29 år')."""
-    text = _THOUSANDS.sub(r"\1", question)  # "2 420 tkr" is one figure
+    text = _THOUSANDS.sub(r"\1", with_digits(question))  # "2 420 tkr" is one figure
     found = []
     for match in _FIGURE.finditer(text):
         figure = match.group(0)
@@ -116,12 +133,24 @@ def qualifiers(question: str) -> list[str]:
     return found
 
 
-def carries(text: str, figure: str) -> bool:
-    """Whether a text holds a question's qualifying figure, in any of its written forms ('1–14' as 'Dag 1-14',
-    '9.9' as '§ 9.9', '29' as '<29 år', '2420' as '2 420')."""
+def _written(figure: str) -> re.Pattern[str]:
+    """A question's figure in any of its written forms ('1–14' as 'Dag 1-14', '9.9' as '§ 9.9', '29' as
+    '<29 år', '2420' as '2 420')."""
     parts = re.split(r"\s?[.,:\-–]\s?", figure)
     digits = r"\s?[.,:\-–]\s?".join(" ?".join(part) if len(part) > 3 else part for part in parts)
-    return re.search(rf"(?<![\d,.]){digits}(?!\d|[,.]\d)", text) is not None
+    return re.compile(rf"(?<![\d,.]){digits}(?!\d|[,.]\d)")
+
+
+def carries(text: str, figure: str) -> bool:
+    """Whether a text holds a question's qualifying figure."""
+    return _written(figure).search(text) is not None
+
+
+def without(text: str, figures: list[str]) -> str:
+    """A text without the question's own figures: 'minst 5 år i yrket' answers no 'hur stor andel … minst 5 år'."""
+    for figure in figures:
+        text = _written(figure).sub(" ", text)
+    return text
 
 
 # Swedish places an English question may name with "in X" (no "kommun" to go by).

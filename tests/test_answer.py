@@ -400,3 +400,21 @@ def test_the_column_whose_head_word_is_asked_wins_over_a_modifier(pipeline: Pipe
     assert not answer.refused
     assert "Totalt – brutto intäkt" in answer.answer and "-97,9" not in answer.answer
     assert_numbers_cited(answer)
+
+
+def test_a_spelled_out_measure_is_the_tables_figure_and_not_a_superlative(pipeline: Pipeline) -> None:
+    """'minst fem år' is the row 'minst 5 år i yrket' (and 'minst' before a number is no superlative); the row's
+    heading alone, whose only figure is the question's own 5, is no answer to 'hur stor andel'."""
+    answer = pipeline.ask("Hur stor andel erfarna socionomer med minst fem år i yrket hade Barn- och familj i Lerum "
+                          "2022?")
+    assert not answer.refused and "65,2%" in answer.answer
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_two_columns_named_get_both(pipeline: Pipeline) -> None:
+    """'bruttokostnad och budgeterat resultat' names two columns of the Hemtjänst line: both, not the income."""
+    answer = pipeline.ask("Hur stor bruttokostnad och vilket budgeterat resultat har hemtjänsten i Lerum 2024?")
+    assert not answer.refused
+    assert "-109,2" in answer.answer and "-8,8" in answer.answer and "100,4" not in answer.answer
+    assert_numbers_cited(answer)

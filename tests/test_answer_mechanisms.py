@@ -590,3 +590,25 @@ def test_a_text_carries_a_figure_in_any_written_form(text: str, figure: str, exp
     from assistant.question import carries
 
     assert carries(text, figure) is expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Hade minst fem år i yrket och väntade fjorton dagar", "Hade minst 5 år i yrket och väntade 14 dagar"),
+    ("at least five years", "at least 5 years"),
+    ("Vilka tre riskområden och två mål?", "Vilka tre riskområden och två mål?"),  # counts stay words
+])
+def test_a_spelled_out_measure_is_written_in_digits(question: str, expected: str) -> None:
+    from assistant.question import with_digits
+
+    assert with_digits(question) == expected
+
+
+def test_the_questions_own_figure_is_no_answer_figure() -> None:
+    from assistant.compose import has_answer_number
+    from assistant.question import SUPERLATIVE, qualifiers, with_digits, without
+
+    question = "Hur stor andel hade minst fem år i yrket 2023?"
+    assert qualifiers(question) == ["5"]
+    assert not has_answer_number(without("Erfarna socionomer, minst 5 år i yrket", qualifiers(question)))
+    assert has_answer_number(without("minst 5 år i yrket 65,1% 65,2% 74,7%", qualifiers(question)))
+    assert SUPERLATIVE.search(question) and not SUPERLATIVE.search(with_digits(question))
