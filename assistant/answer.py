@@ -99,7 +99,7 @@ class Answerer:
             # the largest of a table's column; "minst fem år" is "at least 5 years", no superlative
             if SUPERLATIVE.search(with_digits(question)) and self.settings.use_facts:
                 facts = self.fact_lookup.extreme(request, question, analysis, chunks, result.filters)
-            elif (analysis.numeric or analysis.years) and self.settings.use_facts:
+            elif (analysis.numeric or analysis.years or analysis.trend) and self.settings.use_facts:
                 places = result.filters.get("balanced") or []
                 if len(places) >= 2:
                     def within(place: str) -> list[ScoredChunk]:

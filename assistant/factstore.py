@@ -56,6 +56,7 @@ SYNONYMS: dict[str, str] = {
     "forecast": "prognos",
     "target": "mål",
     "outcome": "utfall",
+    "försörjningsstöd": "ekonomiskt bistånd",  # the usual name of the same benefit (SoL 4 kap. 1 §)
     "women": "kvinnor",
     "men": "män",
 }

@@ -418,3 +418,13 @@ def test_two_columns_named_get_both(pipeline: Pipeline) -> None:
     assert not answer.refused
     assert "-109,2" in answer.answer and "-8,8" in answer.answer and "100,4" not in answer.answer
     assert_numbers_cited(answer)
+
+
+def test_a_trend_question_without_years_gets_the_indicator_row_under_its_usual_name(pipeline: Pipeline) -> None:
+    """'förändrats' with no year asks for the row's values over the years; 'försörjningsstöd' is the usual name of
+    the table's 'ekonomiskt bistånd'. Before, a sentence of goals without a figure was the answer."""
+    answer = pipeline.ask("Hur har andelen barn i hushåll med långvarigt försörjningsstöd i Lerum förändrats?")
+    assert not answer.refused
+    assert "0,8%" in answer.answer and "1,0%" in answer.answer and "ökade" in answer.answer
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
