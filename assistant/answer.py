@@ -117,7 +117,8 @@ class Answerer:
             else:
                 answer = self._from_passages(request, question, analysis, chunks, already=facts,
                                              balanced=result.filters.get("balanced"))
-            if facts is None and analysis.numeric and not answer.refused and self.settings.use_facts:
+            if facts is None and self.settings.use_facts and (
+                    analysis.numeric if not answer.refused else analysis.numeric or analysis.years):
                 answer = self._figure_of_the_asked(request, question, analysis, answer, result.filters, filters)
             answer = self._of_the_asked_group(request.question, analysis, answer, chunks)
         timings["compose"] = (time.perf_counter() - start) * 1000
@@ -133,7 +134,9 @@ class Answerer:
         """A figure quoted from passages that never name what the question asks about ('sjukfrånvaron … juni
         2021' answered by 'tilldelades 215 233 tkr … i juni 2021') is a misplaced figure. When the fact set has a
         row of that name, retrieve again with the row's name: if its row then lies in a top passage, answer from
-        it; else refuse rather than quote the unrelated figure."""
+        it; else refuse rather than quote the unrelated figure. A refusal gets the same second look: retrieval
+        may have missed the row ('sjukfrånvaron' is not stemmed as 'Sjukfrånvaro'), and stays a refusal if that
+        finds nothing."""
         self.scorer.refresh(self.retriever.index.lexical.records, self.retriever.index.lexical.generation)
         key = self.scorer.key_term(self.scorer.terms(question, None, self._municipalities()))
         quoted = " ".join(c.quote for c in answer.citations)
@@ -145,6 +148,8 @@ class Answerer:
         found = self.retriever.search(f"{question} {named}", k=self.settings.candidates, filters=filters)
         chunks = [c for c in found.chunks if self._allowed(c, request)]
         facts = self.fact_lookup.answer(request, question, analysis, chunks, applied)
+        if answer.refused:  # only a found figure replaces a refusal (another row's missing year would mislead)
+            return facts if facts is not None and not facts.refused else answer
         if facts is not None:
             return facts
         return self._refuse(request.question, chunks, "de citerade styckena nämner inte det som frågan gäller",

@@ -19,7 +19,8 @@ får fick kommer
 ska skall kan kunde finns fanns visade visar redovisas redovisade redovisar anges anger angavs står stod gäller gällde
 hade har blev uppgick uppgår enligt nämner nämns beskrivs beskriver framgår framgick innebär innebar ingår ingick
 stor stort stora många mycket lång långa hög höga via respektive per gjorde gjordes görs gör beror berodde
-utvecklats utvecklades utvecklas förändrats förändrades förändras stämmer stämde angivna angiven angivet"""))
+utvecklats utvecklades utvecklas förändrats förändrades förändras stämmer stämde angivna angiven angivet
+låg legat lyfter lyfte lyfts tar tog håller höll fram upp"""))
 PARTIAL_WEIGHT = 0.7
 COMPOUND_WEIGHT = 0.85
 # Who reports (municipality, nämnd, förvaltning) is settled by the retriever's filters and the passage header;

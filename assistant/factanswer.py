@@ -77,8 +77,8 @@ class FactAnswerer:
                 not outcomes or all(f.status != "ok" for f in outcomes)
             ):  # the outcome is what was asked for, and it is missing: a target or forecast is no answer
                 return self.refuse(request.question, chunks, self._missing_note(best, outcomes, full, analysis))
-        elif analysis.kinds:
-            chosen = [f for f in row if f.kind in analysis.kinds] or row
+        elif analysis.kinds:  # "… och vad är målet?": the target with the outcomes it is measured against
+            chosen = [f for f in row if f.kind in {*analysis.kinds, *OUTCOME_KINDS}] or row
         answer = self._fact_answer(request.question, best, chosen, analysis)
         asked = {(f.kind, f.period) for f in chosen}
         columns = self._columns(best)
@@ -314,6 +314,7 @@ _FACT_NOISE = re.compile(
     r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
     r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|bland|ökar|minskar|ökade|minskade|ökat|minskat|kraftigt"
+    r"|inom|vid|per|jämfört|jämförelse|målet|målvärdet"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
     r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"

@@ -14,7 +14,8 @@ from assistant.query import Filters
 
 _NUMERIC = re.compile(
     r"\b(hur (många|mycket|stor|stort|höga?|hög|lång|långa?|låg)|vilket (värde|belopp|resultat|utfall)"
-    r"|vad (var|blev|är)|andel|antal|\w*belopp|placering\w*|plats|rank\w*|\w*budget\w*|\w*utfall\w*|\w*prognos\w*"
+    r"|vad (var|blev|är)|vad (låg|landade|hamnade) \w+( \w+)*? på|andel|antal|\w*belopp|placering\w*|plats"
+    r"|rank\w*|\w*budget\w*|\w*utfall\w*|\w*prognos\w*"
     r"|\w*resultat\w*|\w*index\w*|värde\w*|procent\w*|mkr|tkr|kronor|kosta(r|de|t)|spend|spent|cost(s|ed)?"
     r"|how (many|much|high|long|large)|what (was|is|were)|rate|percentage|amount|value|number of|share)\b",
     re.IGNORECASE,

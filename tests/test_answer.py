@@ -428,3 +428,31 @@ def test_a_trend_question_without_years_gets_the_indicator_row_under_its_usual_n
     assert "0,8%" in answer.answer and "1,0%" in answer.answer and "ökade" in answer.answer
     assert_quotes_exact(pipeline, answer)
     assert_numbers_cited(answer)
+
+
+def test_a_row_retrieval_missed_is_looked_for_again_before_refusing(pipeline: Pipeline) -> None:
+    """'Vad låg sjukfrånvaron på …' asks for a value ('låg … på' is the question's frame, not its topic). Retrieval
+    misses the Mätetal row (definite 'sjukfrånvaron'), so passages alone would refuse; the fact set's row name,
+    searched again, finds it."""
+    answer = pipeline.ask("Vad låg sjukfrånvaron på i Herrljungas socialförvaltning i augusti 2021, jämfört med "
+                          "målet?")
+    assert not answer.refused
+    assert "10,5%" in answer.answer and "5%" in answer.answer
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)
+
+
+def test_a_refusal_does_not_speak_of_an_unrelated_row(pipeline: Pipeline) -> None:
+    """The second look at a refusal keeps only a figure it finds: a row that lacks the asked year (the LSS
+    satisfaction row for 'LSS group homes … 2025') is not named in the refusal."""
+    answer = pipeline.ask("How many new LSS group homes will Lerum build in 2025?")
+    assert answer.refused
+    assert "Brukarbedömning" not in answer.answer
+
+
+def test_a_target_asked_without_a_year_comes_with_the_outcomes(pipeline: Pipeline) -> None:
+    """'Vad är målet för …' without a year: the target with the outcomes it is measured against, not alone."""
+    answer = pipeline.ask("Vad är målet för antalet nyckelfria lås inom hemtjänsten i Herrljunga?")
+    assert not answer.refused
+    assert "mål 2021: 50% av brukarna" in answer.answer and "126 st" in answer.answer
+    assert_numbers_cited(answer)

@@ -612,3 +612,22 @@ def test_the_questions_own_figure_is_no_answer_figure() -> None:
     assert not has_answer_number(without("Erfarna socionomer, minst 5 år i yrket", qualifiers(question)))
     assert has_answer_number(without("minst 5 år i yrket 65,1% 65,2% 74,7%", qualifiers(question)))
     assert SUPERLATIVE.search(question) and not SUPERLATIVE.search(with_digits(question))
+
+
+@pytest.mark.parametrize(("question", "numeric"), [
+    ("Vad låg sjukfrånvaron på i Herrljunga i augusti 2021?", True),
+    ("Vad landade resultatet på?", True),
+    ("Vad ligger fokus på i planen?", False),
+])
+def test_vad_lag_pa_asks_for_a_value(question: str, numeric: bool) -> None:
+    from assistant.query import Filters
+    from assistant.question import analyze
+
+    assert analyze(question, {"Herrljunga kommun"}, Filters()).numeric is numeric
+
+
+def test_question_frame_verbs_are_no_topic() -> None:
+    from assistant.evidence import QUESTION_WORDS
+
+    assert {"låg", "lyfter", "fram", "tar", "upp", "håller"} <= QUESTION_WORDS
+    assert "ligger" not in QUESTION_WORDS  # "vilka kostnader ligger där" asks about what lies there
