@@ -252,11 +252,12 @@ class Answerer:
             reason = coverer.best(pool, terms, {}, floor=self.settings.min_coverage)
             if reason is not None:
                 picks.append(coverer.carry_on(reason, covered, True))
+        restated = False
         if already is not None:  # the text may say the fact in words: then quote the words, not the table
             told = self._restating(candidates, already, parts[0].terms, anchors, analysis.kinds)
             if told is not None:
                 picks = [coverer.carry_on(told, {}, explain), *(p for p in picks if not overlaps(p.unit, told.unit))]
-                covered, anchors, cited, already = {}, [], [], None
+                covered, anchors, cited, already, restated = {}, [], [], None, True
         # Each part is answered by a unit of its own: the sentence that answers "hur mycket kunde tillgodoräknas"
         # does not also answer "hur mycket ansöktes", though it shares most of its words.
         owner: dict[int, int] = {}
@@ -317,7 +318,7 @@ class Answerer:
             text, citations = compose(picks, offset=len(already.citations))
             return already.model_copy(update={"answer": f"{already.answer}\n\n{text}",
                                               "citations": [*already.citations, *citations]})
-        if union < self.settings.min_coverage:
+        if union < self.settings.min_coverage and not restated:  # a sentence stating the fact's value stands
             detail = (f"valda stycken täcker tillsammans {union:.0%} av frågans ord "
                       f"(krav {self.settings.min_coverage:.0%})")
             return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det "
@@ -380,16 +381,26 @@ class Answerer:
     def _restating(self, candidates: list[Candidate], fact_answer: Answer, terms: dict[str, float],
                    anchors: list[tuple[str, int]], kinds: list[str]) -> Candidate | None:
         """A sentence of the fact's document that states every value of the fact answer and answers the question."""
-        asked = [f for f in fact_answer.facts if f.kind in kinds]  # "avvek med hur mycket": the deviation
+        # "avvek med hur mycket", "överskred budgeten": the deviation, not the budget it deviates from
+        asked = [f for f in fact_answer.facts if f.kind in kinds and not (f.kind == "budget" and "avvikelse" in kinds)]
         stated = asked or [f for f in fact_answer.facts if f.kind != "differens"] or fact_answer.facts
         values = {abs(f.number) for f in stated if f.number is not None}
         if not values:
             return None
         documents = {d for d, _ in anchors}
         total = sum(terms.values())
+        # A sentence that names the fact and says its value in words of its own ("Personalkostnaderna avviker
+        # negativt med 19,8 mkr" for the row's -19 795 tkr) is as good as the question's words ("överskred"
+        # is none of its words); a table row, which writes the value as the fact does, is not such a sentence.
+        names = [s for s in self.scorer.analyzer.stems(stated[0].indicator.split(" – ")[0]) if len(s) >= 4]
+
+        def in_words(text: str) -> bool:
+            return bool(names) and not any(f.value in text for f in stated) and all(
+                self._mentions(n, text) for n in names)
+
         pool = [c for c in candidates if c.chunk.chunk.document in documents and is_prose(c.unit.text)
                 and all(states(c.unit.text, v) for v in values)
-                and c.own(terms, total) >= self.settings.min_coverage]
+                and (c.own(terms, total) >= self.settings.min_coverage or in_words(c.unit.text))]
         return max(pool, key=lambda c: c.own(terms, total) / (1 + 0.05 * c.rank), default=None)
 
     def _next_on_topic(self, pick: Pick, taken: list[Unit]) -> Pick | None:

@@ -39,8 +39,8 @@ class Candidate:
     group: str = field(default="")
 
     def own(self, terms: dict[str, float], total: float) -> float:
-        """Weighted share of the question this unit covers alone."""
-        return sum(terms[t] * v for t, v in self.found.items()) / total
+        """Weighted share of the question (or of one part's terms) this unit covers alone."""
+        return sum(terms.get(t, 0.0) * v for t, v in self.found.items()) / total
 
 
 def has_answer_number(text: str) -> bool:

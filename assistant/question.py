@@ -38,7 +38,8 @@ _TREND = re.compile(
 )
 _KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(\w*prognos\w*|forecast\w*)\b"),
             ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
-            ("avvikelse", r"\b(\w*avvik\w*|\w*avvek\w*|deviat\w*)\b"), ("differens", r"\b(differens\w*)\b"),
+            ("avvikelse", r"\b(\w*avvik\w*|\w*avvek\w*|deviat\w*|överskr\w*|overs(pent|hot)|exceed\w*)\b"),
+            ("differens", r"\b(differens\w*)\b"),
             ("bokslut", r"\b(bokslut\w*)\b")]
 OUTCOME_KINDS = ("utfall", "bokslut")
 # "Vilken avdelning hade högst …": a comparison across rows, which no single fact row answers.

@@ -456,3 +456,15 @@ def test_a_target_asked_without_a_year_comes_with_the_outcomes(pipeline: Pipelin
     assert not answer.refused
     assert "mål 2021: 50% av brukarna" in answer.answer and "126 st" in answer.answer
     assert_numbers_cited(answer)
+
+
+def test_a_sentence_that_states_the_fact_in_its_own_words_answers_with_its_reason(pipeline: Pipeline) -> None:
+    """'överskreds budgeten … och varför?': the fact row has the deviation (-19 795 tkr); the text says it as
+    '19,8 mkr' and goes on with the reason. That sentence is quoted though the question's verb is not its word."""
+    answer = pipeline.ask("Med hur mycket överskreds budgeten för personalkostnader i Alingsås vård- och "
+                          "omsorgsnämnd 2024, och varför?")
+    assert not answer.refused
+    assert "19,8 mkr" in answer.answer and "budgetföljsamhet" in answer.answer
+    assert "802 020" not in answer.answer  # the budget it deviates from is not what was asked
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)

@@ -631,3 +631,13 @@ def test_question_frame_verbs_are_no_topic() -> None:
 
     assert {"låg", "lyfter", "fram", "tar", "upp", "håller"} <= QUESTION_WORDS
     assert "ligger" not in QUESTION_WORDS  # "vilka kostnader ligger där" asks about what lies there
+
+
+def test_a_units_share_of_one_parts_terms_ignores_the_other_parts_words() -> None:
+    """Candidate.own over a part's terms: words the unit found for another part count nothing (no KeyError)."""
+    from assistant.compose import Candidate
+    from assistant.evidence import Unit
+
+    found = {"avvik": 1.0, "personalkostnad": 1.0}
+    cand = Candidate(unit=Unit(0, 10, "x"), chunk=None, rank=0, found=found)  # type: ignore[arg-type]
+    assert cand.own({"personalkostnad": 2.0, "överskred": 2.0}, 4.0) == 0.5
