@@ -117,7 +117,10 @@ class Retriever:
         chosen = explicit
         groups: dict[str, int] = {}
         if self.settings.infer_filters:
-            inferred = infer_filters(question, metas.values())
+            named = question  # an English question names a body by the glossary's Swedish name
+            if is_english(question):
+                named = " ".join([question, *expand_english(question, self.glossary)])
+            inferred = infer_filters(named, metas.values())
             merged = Filters(
                 municipality=explicit.municipality or inferred.filters.municipality,
                 body=explicit.body or inferred.filters.body,

@@ -468,3 +468,19 @@ def test_a_sentence_that_states_the_fact_in_its_own_words_answers_with_its_reaso
     assert "802 020" not in answer.answer  # the budget it deviates from is not what was asked
     assert_quotes_exact(pipeline, answer)
     assert_numbers_cited(answer)
+
+
+def test_an_english_question_names_its_committee_by_the_glossarys_swedish_name(pipeline: Pipeline) -> None:
+    """Both Lerum bodies have a 'Myndighet' budget line. 'support and care committee' is stöd- och
+    omsorgsnämnden and 'individual committee' individnämnden: each answer comes from its own body's table
+    (before, both got the individnämnd's figures)."""
+    son = pipeline.ask("What is the budgeted gross cost of Myndighet under Lerum's support and care committee in "
+                       "2024?")
+    ind = pipeline.ask("What is the budgeted gross cost of Myndighet under Lerum's individual committee in 2024?")
+    assert not son.refused and not ind.refused
+    assert "-276,2" in son.answer and "-85,9" not in son.answer
+    assert "-85,9" in ind.answer and "-276,2" not in ind.answer
+    assert {c.document for c in son.citations} == {"lerum-stod-och-omsorgsnamnden-verksamhetsplan-2024.txt"}
+    assert {c.document for c in ind.citations} == {"lerum-individnamnden-verksamhetsplan-2024.txt"}
+    for answer in (son, ind):
+        assert_numbers_cited(answer)
