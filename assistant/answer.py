@@ -42,7 +42,7 @@ from assistant.cover import (
     share,
 )
 from assistant.evidence import BULLET, Unit, UnitScorer, split_units
-from assistant.factanswer import FactAnswerer, states
+from assistant.factanswer import FactAnswerer, row_of, states
 from assistant.factstore import FactStore
 from assistant.llm import LLM, LLMError
 from assistant.numbers import find_numbers, normalize_number_text
@@ -392,7 +392,7 @@ class Answerer:
         # A sentence that names the fact and says its value in words of its own ("Personalkostnaderna avviker
         # negativt med 19,8 mkr" for the row's -19 795 tkr) is as good as the question's words ("överskred"
         # is none of its words); a table row, which writes the value as the fact does, is not such a sentence.
-        names = [s for s in self.scorer.analyzer.stems(stated[0].indicator.split(" – ")[0]) if len(s) >= 4]
+        names = [s for s in self.scorer.analyzer.stems(row_of(stated[0])) if len(s) >= 4]
 
         def in_words(text: str) -> bool:
             return bool(names) and not any(f.value in text for f in stated) and all(

@@ -157,7 +157,7 @@ class FactAnswerer:
         column = _column(row[0])
         if not column or names_any(question, column) or is_english(question):  # "among men" names "Män" too
             return row
-        name = _row_of(row[0])
+        name = row_of(row[0])
         base = [f for f in self.facts.facts
                 if (f.document, f.table, f.indicator) == (row[0].document, row[0].table, name)]
         return base or row
@@ -193,7 +193,7 @@ class FactAnswerer:
             return None
         top = (max if high else min)(same, key=lambda f: abs(f.number or 0.0))
         answer = self._fact_answer(request.question, top, [top], analysis)
-        lead = f"{_row_of(top)} har {said.group(0).lower()} {_column(top)} av raderna i tabellen. "
+        lead = f"{row_of(top)} har {said.group(0).lower()} {_column(top)} av raderna i tabellen. "
         return answer.model_copy(update={"answer": lead + answer.answer})
 
     def _fact_rows(self, question: str, chunks: list[ScoredChunk], applied: dict) -> list[list[Fact]]:
@@ -230,7 +230,7 @@ class FactAnswerer:
                                           body=applied.get("body") or None, limit=1, ignore_unknown=True)
         if not scored or scored[0][1] < self.settings.fact_min_coverage:
             return ""
-        return _row_of(scored[0][0])
+        return row_of(scored[0][0])
 
     def _agreeing_rows(self, question: str, scored: list[tuple[Fact, float]],
                        chunks: list[ScoredChunk]) -> list[list[Fact]]:
@@ -364,14 +364,14 @@ def names_any(question: str, words: str) -> bool:
     return any(any(w[:5] in a for a in asked) for w in re.findall(r"[^\W\d_]{2,}", words.lower()))
 
 
-def _row_of(fact: Fact) -> str:
+def row_of(fact: Fact) -> str:
     """The row of a 'row – column' fact as written ('Totalt' of 'Totalt – brutto kostnad'), or its indicator."""
     return fact.indicator.split(" – ", 1)[0].strip()
 
 
 def _row_name(fact: Fact) -> str:
     """The row a fact stands in, for comparing rows ('totalt' of 'Totalt – brutto kostnad')."""
-    return _row_of(fact).lower()
+    return row_of(fact).lower()
 
 
 def asked_words(question: str, indicator: str) -> set[str]:
