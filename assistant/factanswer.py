@@ -87,11 +87,9 @@ class FactAnswerer:
                 names_any(fact_query(self._in_swedish(question)), c) for c in columns)):
             # "budgeten för Myndighet" names the row and none of its columns: every column, not the first;
             # "total bruttokostnad och budgeterat resultat" names two: both
-            for column, facts in columns.items():
-                also = [f for f in facts if (f.kind, f.period) in asked and f.status == "ok"]
-                if column != _column(best) and also and (len(named) < 2 or column in named):
-                    answer = joined(answer, self._fact_answer(request.question, also[0], also, analysis))
-            return answer
+            every = [f for column, facts in columns.items() if len(named) < 2 or column in named
+                     for f in facts if (f.kind, f.period) in asked and (f.status == "ok" or f in chosen)]
+            return self._fact_answer(request.question, best, every or chosen, analysis)
         for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
             if (other[0].document, other[0].table) != (best.document, best.table) or _row_name(other[0]) == _row_name(
                     best) or not (
@@ -273,11 +271,14 @@ class FactAnswerer:
         return f"{best.indicator} redovisas inte för {asked}; dokumentet har {periods}"
 
     def _fact_answer(self, question: str, best: Fact, facts: list[Fact], analysis: Analysis) -> Answer:
-        facts = sorted(facts, key=lambda f: (f.period, f.kind))
+        facts = sorted(facts, key=lambda f: (f.period, f.kind))  # stable: columns stay in table order
         citations = self._fact_citations(facts)
         key_of = {f.id: c.key for c in citations for f in facts if f.start < c.end and c.start < f.end}
-        parts = [f"{f.kind} {f.period}: {f.value} [{key_of[f.id]}]" for f in facts]
-        text = f"{best.indicator} ({best.municipality}, {best.body}) — " + "; ".join(parts) + "."
+        columns = len({f.indicator for f in facts}) > 1  # several columns of one line: "Myndighet — brutto …"
+        parts = [f"{_column(f) + ', ' if columns else ''}{f.kind} {f.period}: {f.value} [{key_of[f.id]}]"
+                 for f in facts]
+        name = row_of(best) if columns else best.indicator
+        text = f"{name} ({best.municipality}, {best.body}) — " + "; ".join(parts) + "."
         numeric = [f for f in facts if f.number is not None and f.kind == "utfall"]
         if analysis.trend and len(numeric) >= 2:
             first, last = numeric[0], numeric[-1]

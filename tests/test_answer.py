@@ -386,8 +386,9 @@ def test_a_row_asked_without_a_column_gets_every_column(pipeline: Pipeline) -> N
     kostnad, budgeterat resultat): all three for 2024, not the first column alone."""
     answer = pipeline.ask("Hur stor är budgeten för Myndighet i Lerums individnämnd 2024?")
     assert not answer.refused
+    assert answer.answer.startswith("Myndighet (Lerums kommun, Individnämnden) — ")
     for column in ("brutto intäkt", "brutto kostnad", "budgeterat resultat"):
-        assert f"Myndighet – {column}" in answer.answer
+        assert f"{column}, budget 2024: " in answer.answer
     assert "-85,9" in answer.answer and "-94,6" not in answer.answer  # 2024's, not 2023's
     assert_quotes_exact(pipeline, answer)
     assert_numbers_cited(answer)
