@@ -243,7 +243,9 @@ class Answerer:
             if listed and doc is not None and introduces(first.unit):
                 intro, items = list_items(doc.text, first.unit, count)
                 if items:  # "Vilka prioriterade inriktningar …": the items the introduction announces
-                    lead = [] if is_prose(intro.text) else [Pick(first, intro, first.found)]  # a heading stays
+                    # a heading stays, and so does a sentence whose total the items make up
+                    lead = [] if is_prose(intro.text) and not has_answer_number(intro.text) else [
+                        Pick(first, intro, first.found)]
                     covered.update(first.found)  # what found the list still counts as answered
                     picks = [*lead, *(Pick(first, item, self.scorer.matched(terms, item.text, "")) for item in items)]
         elif explain:  # the fact gives the figure; the reason is in the text of the same document

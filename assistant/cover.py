@@ -280,8 +280,10 @@ def overlaps(a: Unit, b: Unit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-_LIST_QUESTION = re.compile(r"(?i)^\s*(vilka|which|what are|list)\b|\bvilka (två|tre|fyra|fem|sex|sju|\d+)\b")
-_INTRO = re.compile(r"(?i)\b(nedan följer|följande|nedan)\b")
+_LIST_QUESTION = re.compile(r"(?i)^\s*(vilka|which|what are|list)\b|\bvilka (två|tre|fyra|fem|sex|sju|\d+)\b"
+                            r"|\bvilka (delar|poster)\b|\bbestår\b[^?]*\bav\b")
+# "… stärks med totalt 44,3 miljoner kronor år 2024." followed by bullets: the parts of the total
+_INTRO = re.compile(r"(?i)\b(nedan följer|följande|nedan|totalt)\b")
 _COUNT_WORDS = {"två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "two": 2, "three": 3, "four": 4,
                 "five": 5}
 _MAX_ITEMS = 8
@@ -312,6 +314,11 @@ def list_items(text: str, intro: Unit, count: int | None) -> tuple[Unit, list[Un
              if m.group(0).strip()]
     if not lines:
         return intro, []
+    if (len(lines) > 1 and lines[0][0] < intro.end and not BULLET.match(text[lines[0][0]:lines[0][1]])
+            and BULLET.match(text[lines[1][0]:lines[1][1]])):
+        # a heading, then the sentence the bullets make up ("… stärks med totalt 44,3 miljoner kronor"): both lead
+        head = Unit(intro.start, lines[0][1], text[intro.start:lines[0][1]])
+        lines = lines[1:]
     items: list[Unit] = []
     if BULLET.match(text[lines[0][0]:lines[0][1]]):
         for a, b in lines:

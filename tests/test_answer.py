@@ -485,3 +485,14 @@ def test_an_english_question_names_its_committee_by_the_glossarys_swedish_name(p
     assert {c.document for c in ind.citations} == {"lerum-individnamnden-verksamhetsplan-2024.txt"}
     for answer in (son, ind):
         assert_numbers_cited(answer)
+
+
+def test_the_parts_of_a_total_are_the_bullets_after_it(pipeline: Pipeline) -> None:
+    """'Vad består förstärkningen … av?': the sentence with the total (44,3) under its heading, and the bullets
+    that make it up (40,7 and 2), each cited."""
+    answer = pipeline.ask("Vad består förstärkningen av stöd- och omsorgsnämndens nettoram i Lerum 2024 av?")
+    assert not answer.refused
+    for figure in ("44,3", "40,7 miljoner", "2 miljoner"):
+        assert figure in answer.answer
+    assert_quotes_exact(pipeline, answer)
+    assert_numbers_cited(answer)

@@ -334,3 +334,18 @@ def test_refresh_follows_a_document_replaced_in_the_index(analyzer: Analyzer, tm
     assert len(index.records) == 2
     scorer.refresh(index.records, index.generation)
     assert scorer.idf("hemtjänst") < before
+
+
+def test_a_heading_then_a_total_then_bullets_reads_the_bullets_as_its_parts() -> None:
+    from assistant.cover import asks_for_list, list_items
+    from assistant.evidence import Unit
+
+    text = ("Ekonomi\n\nRamen stärks med totalt 10 miljoner kronor år 2024.\n\n- Löner: 8 miljoner kronor\n"
+            "- Riktade resurser: 2 miljoner kronor\n\nNästa rubrik\n")
+    end = text.index("2024.") + len("2024.")
+    intro = Unit(0, end, text[:end])
+    head, items = list_items(text, intro, None)
+    assert head.text.endswith("totalt 10 miljoner kronor år 2024.")
+    assert [i.text for i in items] == ["- Löner: 8 miljoner kronor", "- Riktade resurser: 2 miljoner kronor"]
+    assert asks_for_list("Vad består ökningen av?")[0] and asks_for_list("Vilka delar ingår?")[0]
+    assert not asks_for_list("Hur stor är ökningen?")[0]
