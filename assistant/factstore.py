@@ -126,6 +126,10 @@ class FactStore:
                 best = max(best, 0.9)  # a definite form Snowball keeps: "sjukfrånvaron" asked, "sjukfrånvaro" there
             elif len(stem) >= 4 and t_stem.startswith(stem):
                 best = max(best, 0.8)  # "hemtjänst" finds "hemtjänsten"
+            elif len(stem) >= 6 and stem[-1] in "dt" and t_stem[-1] in "dt" and stem[:-1] == t_stem[:-1]:
+                best = max(best, 0.9)  # an adjective's forms: "särskilda" (särskild) finds "särskilt"
+            elif len(stem) == 4 and t_word.startswith(stem) and len(t_word) >= 8:
+                best = max(best, 0.6)  # a short stem heading a compound: "brukarna" (bruk) in "brukarbedömning"
             elif len(stem) >= 5 and stem in t_word:
                 best = max(best, 0.6)  # compounds: "sjukfrånvaro" in "långtidssjukfrånvaro"
             elif len(t_stem) >= 5 and word.startswith(t_stem) and _compound_of(word, terms):

@@ -496,3 +496,13 @@ def test_the_parts_of_a_total_are_the_bullets_after_it(pipeline: Pipeline) -> No
         assert figure in answer.answer
     assert_quotes_exact(pipeline, answer)
     assert_numbers_cited(answer)
+
+
+def test_särskilda_boenden_is_the_särskilt_boende_row_not_the_lss_row(pipeline: Pipeline) -> None:
+    """'brukarna i Lerums särskilda boenden': the elderly-care row (80 % in 2023), not the LSS housing row that
+    passages alone had offered (77 % 71 % 78 %)."""
+    answer = pipeline.ask("Hur stor andel av brukarna i Lerums särskilda boenden var nöjda 2023?")
+    assert not answer.refused
+    assert "särskilt boende äldreomsorg" in answer.answer and "80 %" in answer.answer
+    assert "LSS" not in answer.answer
+    assert_numbers_cited(answer)

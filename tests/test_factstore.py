@@ -45,6 +45,15 @@ def test_search_inflected_and_compound_words(store: FactStore) -> None:
     assert store.search("U23516", kind="mål")[0].value == "44"
 
 
+def test_an_adjectives_forms_and_a_short_stem_heading_a_compound_match(store: FactStore) -> None:
+    """'särskilda' (stem särskild) is the row's 'särskilt'; 'brukarna' (stem bruk) heads 'Brukarbedömning'."""
+    found = store.search_scored("brukarna särskilda boenden", municipality="Lerum", limit=1, ignore_unknown=True)
+    assert found and found[0][0].indicator.startswith("Brukarbedömning särskilt boende äldreomsorg")
+    assert found[0][1] >= 0.6  # enough for an answer (fact_min_coverage)
+    inside = FactStore([fact("Andel jordbruksmark", "2024", "5", 5.0)])
+    assert not inside.search_scored("brukarna", ignore_unknown=True)  # a short stem counts only at a word's start
+
+
 def test_search_english_synonyms(store: FactStore) -> None:
     found = store.search("sick leave", municipality="Alingsås", period="2024", kind="utfall")
     assert found[0].indicator == "Total sjukfrånvaro" and found[0].value == "8,2%"
