@@ -81,10 +81,10 @@ class FactAnswerer:
             chosen = [f for f in row if f.kind in {*analysis.kinds, *OUTCOME_KINDS}] or row
         answer = self._fact_answer(request.question, best, chosen, analysis)
         asked = {(f.kind, f.period) for f in chosen}
-        columns = self._columns(best)
+        columns = self._columns(chosen or [best])
         named = self._head_named(question, columns)
         if len(columns) > 1 and (len(named) > 1 or not any(
-                names_any(fact_query(self._in_swedish(question)), c) for c in columns)):
+                names_any(self._indicator_words(self._in_swedish(question)), c) for c in columns)):
             # "budgeten för Myndighet" names the row and none of its columns: every column, not the first;
             # "total bruttokostnad och budgeterat resultat" names two: both
             every = [f for column, facts in columns.items() if len(named) < 2 or column in named
@@ -124,21 +124,21 @@ class FactAnswerer:
             answer = joined(answer, more)
         return answer
 
-    def _columns(self, fact: Fact) -> dict[str, list[Fact]]:
-        """The facts of every column of a 'row – column' fact's table line, by column, in table order. Sub-rows
+    def _columns(self, facts: list[Fact]) -> dict[str, list[Fact]]:
+        """The facts of every column on the table lines of 'row – column' facts, by column, in table order
+        (a budget line holds its periods too; a table of units per half-year has a line per period). Sub-rows
         written the same way ('Total sjukfrånvaro – Kvinnor') stand on lines of their own and are not columns."""
-        if not _column(fact):
-            return {}
+        lines = {(f.document, f.table, f.start, row_of(f)) for f in facts if _column(f)}
         columns: dict[str, list[Fact]] = {}
         for f in self.facts.facts:
-            if (f.document, f.table, f.start) == (fact.document, fact.table, fact.start) and _column(f):
+            if _column(f) and (f.document, f.table, f.start, row_of(f)) in lines:
                 columns.setdefault(_column(f), []).append(f)
         return columns
 
     def _named_column(self, question: str, row: list[Fact]) -> list[Fact]:
         """The column whose head word the question names ('intäkter' → 'brutto intäkt'), when the words that put
         another column first were only its modifiers ('budgeterat' of 'budgeterat resultat')."""
-        columns = self._columns(row[0])
+        columns = self._columns(row[:1])
         named = self._head_named(question, columns)
         if len(named) == 1 and _column(row[0]) not in named:
             return columns[named[0]]
@@ -146,7 +146,7 @@ class FactAnswerer:
 
     def _head_named(self, question: str, columns: dict[str, list[Fact]]) -> list[str]:
         """The columns whose head word (a column name's last word: 'kostnad' of 'brutto kostnad') is asked."""
-        asked = fact_query(self._in_swedish(question))
+        asked = self._indicator_words(self._in_swedish(question))
         return [c for c in columns if names_any(asked, c.split()[-1])]
 
     def _base_row(self, question: str, row: list[Fact]) -> list[Fact]:
@@ -315,7 +315,7 @@ _FACT_NOISE = re.compile(
     r"\b(19|20)\d\d\b|\b(vilket|vilken|vilka|vad|hur|värdet?|redovisa[ds]?|visade?|var|blev|hade|har|gav|fick"
     r"|uppgick|stor|stort|höga?|hög|låg|i|enligt|under|år(et)?|placering(en)?|plats(en)?"
     r"|och|de|det|den|dem|från|för|av|till|med|om|på|mycket|stora|varför|mellan|så|bland|ökar|minskar|ökade|minskade|ökat|minskat|kraftigt"
-    r"|inom|vid|per|jämfört|jämförelse|målet|målvärdet"
+    r"|inom|vid|per|jämfört|jämförelse|målet|målvärdet|första|andra|halvåret|halvår|helåret|delåret"
     r"|what|was|the|in|of|how|did|is|and|to|for|with|by|much|many)\b"
     # Which column (budget, bokslut, prognos, avvikelse) is a kind of fact, not part of the indicator's name.
     r"|\b(budget|budgeten|bokslut\w*|helårsprognos\w*|prognos\w*|prognostiser\w*|avvek|avvikelse\w*"

@@ -38,7 +38,9 @@ _TREND = re.compile(
 )
 _KIND_OF = [("mål", r"\b(mål\w*|target\w*|goal\w*)\b"), ("prognos", r"\b(\w*prognos\w*|forecast\w*)\b"),
             ("budget", r"\bbudget\w*\b"), ("utfall", r"\b(utfall\w*|outcome\w*|blev|resultat\w*)\b"),
-            ("avvikelse", r"\b(\w*avvik\w*|\w*avvek\w*|deviat\w*|överskr\w*|overs(pent|hot)|exceed\w*)\b"),
+            # a deviation from budget or forecast; not the head of "läkemedelsavvikelser", which names a count
+            ("avvikelse", r"\b((budget|helårs|prognos)?avvik\w*|\w*avvek\w*|deviat\w*|överskr\w*|overs(pent|hot)"
+                          r"|exceed\w*)\b"),
             ("differens", r"\b(differens\w*)\b"),
             ("bokslut", r"\b(bokslut\w*)\b")]
 OUTCOME_KINDS = ("utfall", "bokslut")

@@ -506,3 +506,15 @@ def test_särskilda_boenden_is_the_särskilt_boende_row_not_the_lss_row(pipeline
     assert "särskilt boende äldreomsorg" in answer.answer and "80 %" in answer.answer
     assert "LSS" not in answer.answer
     assert_numbers_cited(answer)
+
+
+def test_a_count_over_units_is_given_for_every_unit_with_the_sum(pipeline: Pipeline) -> None:
+    """'läkemedelsavvikelser … första halvåret 2020': a table of units per half-year. Before, passages gave
+    the total of all kinds of deviations (980) and a ranking gave one unit (Ljung, whose name is inside
+    'Herrljunga'); now every unit of the 2020 line with its SUMMA, 334. 'avvikelser' of the compound is no
+    budget deviation."""
+    answer = pipeline.ask("Hur många läkemedelsavvikelser hade Herrljunga första halvåret 2020?")
+    assert not answer.refused
+    assert "SUMMA, utfall 2020-H1: 334" in answer.answer and "Hagen, utfall 2020-H1: 26" in answer.answer
+    assert "980" not in answer.answer and "2019-H1" not in answer.answer
+    assert_numbers_cited(answer)

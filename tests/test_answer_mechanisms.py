@@ -641,3 +641,16 @@ def test_a_units_share_of_one_parts_terms_ignores_the_other_parts_words() -> Non
     found = {"avvik": 1.0, "personalkostnad": 1.0}
     cand = Candidate(unit=Unit(0, 10, "x"), chunk=None, rank=0, found=found)  # type: ignore[arg-type]
     assert cand.own({"personalkostnad": 2.0, "överskred": 2.0}, 4.0) == 0.5
+
+
+@pytest.mark.parametrize(("question", "deviation"), [
+    ("Hur många läkemedelsavvikelser hade Herrljunga 2020?", False),
+    ("Med hur mycket avvek personalkostnaderna 2024?", True),
+    ("Vilken helårsavvikelse prognostiseras 2021?", True),
+    ("Hur stor var budgetavvikelsen 2024?", True),
+])
+def test_a_compound_ending_in_avvikelser_is_no_budget_deviation(question: str, deviation: bool) -> None:
+    from assistant.query import Filters
+    from assistant.question import analyze
+
+    assert ("avvikelse" in analyze(question, {"Herrljunga kommun"}, Filters()).kinds) is deviation
