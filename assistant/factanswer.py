@@ -90,6 +90,15 @@ class FactAnswerer:
             every = [f for column, facts in columns.items() if len(named) < 2 or column in named
                      for f in facts if (f.kind, f.period) in asked and (f.status == "ok" or f in chosen)]
             return self._fact_answer(request.question, best, every or chosen, analysis)
+        if not qualifiers(question):  # "hemtjänst i Herrljunga": three unit rows answer alike; none is "the" one
+            same = [r for r in rows[1:6] if (r[0].document, r[0].table) == (best.document, best.table)
+                    and row_of(r[0]) != row_of(best) and self._alike(question, r[0], best)]
+            for other in same:
+                also = [f for f in other if (f.kind, f.period) in asked and f.status == "ok"]
+                if also:
+                    answer = joined(answer, self._fact_answer(request.question, other[0], also, analysis))
+            if same:
+                return answer
         for other in rows[1:3]:  # "arbetsskador och tillbud": a second row of the same table that the first misses
             if (other[0].document, other[0].table) != (best.document, best.table) or _row_name(other[0]) == _row_name(
                     best) or not (
@@ -255,11 +264,23 @@ class FactAnswerer:
 
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
-            key=lambda key: (-carried(key[2]), -indicator_recall(question, key[2]),
-                             -indicator_precision(question, key[2]), _account_digits(question, key[2]),
-                             -coverage[key], key),
+            key=lambda key: (-carried(key[2]), *self._word_rank(question, key[2]), -coverage[key], key),
         )
         return [groups[key] for key in ranked]
+
+    def _alike(self, question: str, one: Fact, other: Fact) -> bool:
+        """Two rows the question cannot tell apart: the same asked words, each with words of its own that were
+        not asked ('443 Hemtjänst Ljung', '441 Hemtjänst Herrljunga Landsbygd' for 'hemtjänst i Herrljunga')."""
+        (recall, precision, digits), (recall2, precision2, digits2) = (
+            self._word_rank(question, one.indicator), self._word_rank(question, other.indicator))
+        return recall == recall2 and digits == digits2 and precision > -1 and precision2 > -1
+
+    def _word_rank(self, question: str, indicator: str) -> tuple[int, float, int]:
+        """How well a row's name answers the question's words, place names left out ('Ljung' of a unit is not
+        named by 'Herrljunga'): more asked words, then fewer unasked ones, then the area before its account."""
+        words = self._indicator_words(question)
+        return (-indicator_recall(words, indicator), -indicator_precision(words, indicator),
+                _account_digits(question, indicator))
 
     @staticmethod
     def _missing_note(best: Fact, chosen: list[Fact], row: list[Fact], analysis: Analysis) -> str:
