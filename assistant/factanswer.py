@@ -270,7 +270,9 @@ class FactAnswerer:
 
     def _alike(self, question: str, one: Fact, other: Fact) -> bool:
         """Two rows the question cannot tell apart: the same asked words, each with words of its own that were
-        not asked ('443 Hemtjänst Ljung', '441 Hemtjänst Herrljunga Landsbygd' for 'hemtjänst i Herrljunga')."""
+        not asked ('443 Hemtjänst Ljung', '441 Hemtjänst Herrljunga Landsbygd' for 'hemtjänst i Herrljunga').
+        No asked word at all is alike too: the question named the table ("ramhöjningar för politiska
+        prioriteringar"), so its rows (at most six) are the answer."""
         (recall, precision, digits), (recall2, precision2, digits2) = (
             self._word_rank(question, one.indicator), self._word_rank(question, other.indicator))
         return recall == recall2 and digits == digits2 and precision > -1 and precision2 > -1
