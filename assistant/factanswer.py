@@ -82,17 +82,18 @@ class FactAnswerer:
         answer = self._fact_answer(request.question, best, chosen, analysis)
         asked = {(f.kind, f.period) for f in chosen}
         columns = self._columns(chosen or [best])
-        named = self._head_named(question, columns)
-        if len(columns) > 1 and (len(named) > 1 or not any(
-                names_any(self._indicator_words(self._in_swedish(question)), c) for c in columns)):
+        swedish = self._indicator_words(self._in_swedish(question))
+        named = self._head_named(swedish, columns)
+        if len(columns) > 1 and (len(named) > 1 or not any(names_any(swedish, c) for c in columns)):
             # "budgeten för Myndighet" names the row and none of its columns: every column, not the first;
             # "total bruttokostnad och budgeterat resultat" names two: both
             every = [f for column, facts in columns.items() if len(named) < 2 or column in named
                      for f in facts if (f.kind, f.period) in asked and (f.status == "ok" or f in chosen)]
             return self._fact_answer(request.question, best, every or chosen, analysis)
         if not qualifiers(question):  # "hemtjänst i Herrljunga": three unit rows answer alike; none is "the" one
+            words = self._indicator_words(question)
             same = [r for r in rows[1:6] if (r[0].document, r[0].table) == (best.document, best.table)
-                    and row_of(r[0]) != row_of(best) and self._alike(question, r[0], best)]
+                    and row_of(r[0]) != row_of(best) and self._alike(words, question, r[0], best)]
             for other in same:
                 also = [f for f in other if (f.kind, f.period) in asked and f.status == "ok"]
                 if also:
@@ -148,14 +149,15 @@ class FactAnswerer:
         """The column whose head word the question names ('intäkter' → 'brutto intäkt'), when the words that put
         another column first were only its modifiers ('budgeterat' of 'budgeterat resultat')."""
         columns = self._columns(row[:1])
-        named = self._head_named(question, columns)
+        named = self._head_named(self._indicator_words(self._in_swedish(question)), columns)
         if len(named) == 1 and _column(row[0]) not in named:
             return columns[named[0]]
         return row
 
-    def _head_named(self, question: str, columns: dict[str, list[Fact]]) -> list[str]:
-        """The columns whose head word (a column name's last word: 'kostnad' of 'brutto kostnad') is asked."""
-        asked = self._indicator_words(self._in_swedish(question))
+    @staticmethod
+    def _head_named(asked: str, columns: dict[str, list[Fact]]) -> list[str]:
+        """The columns whose head word (a column name's last word: 'kostnad' of 'brutto kostnad') the asked
+        indicator words name."""
         return [c for c in columns if names_any(asked, c.split()[-1])]
 
     def _base_row(self, question: str, row: list[Fact]) -> list[Fact]:
@@ -262,27 +264,22 @@ class FactAnswerer:
             return any(c.chunk.document == f.document and c.chunk.start < f.end and f.start < c.chunk.end
                        for f in facts for c in top)  # a passage may cut a row: overlapping is agreeing
 
+        words = self._indicator_words(question)
         ranked = sorted(
             (key for key in groups if agrees(groups[key])),
-            key=lambda key: (-carried(key[2]), *self._word_rank(question, key[2]), -coverage[key], key),
+            key=lambda key: (-carried(key[2]), *_word_rank(words, question, key[2]), -coverage[key], key),
         )
         return [groups[key] for key in ranked]
 
-    def _alike(self, question: str, one: Fact, other: Fact) -> bool:
+    @staticmethod
+    def _alike(words: str, question: str, one: Fact, other: Fact) -> bool:
         """Two rows the question cannot tell apart: the same asked words, each with words of its own that were
         not asked ('443 Hemtjänst Ljung', '441 Hemtjänst Herrljunga Landsbygd' for 'hemtjänst i Herrljunga').
         No asked word at all is alike too: the question named the table ("ramhöjningar för politiska
         prioriteringar"), so its rows (at most six) are the answer."""
         (recall, precision, digits), (recall2, precision2, digits2) = (
-            self._word_rank(question, one.indicator), self._word_rank(question, other.indicator))
+            _word_rank(words, question, one.indicator), _word_rank(words, question, other.indicator))
         return recall == recall2 and digits == digits2 and precision > -1 and precision2 > -1
-
-    def _word_rank(self, question: str, indicator: str) -> tuple[int, float, int]:
-        """How well a row's name answers the question's words, place names left out ('Ljung' of a unit is not
-        named by 'Herrljunga'): more asked words, then fewer unasked ones, then the area before its account."""
-        words = self._indicator_words(question)
-        return (-indicator_recall(words, indicator), -indicator_precision(words, indicator),
-                _account_digits(question, indicator))
 
     @staticmethod
     def _missing_note(best: Fact, chosen: list[Fact], row: list[Fact], analysis: Analysis) -> str:
@@ -370,6 +367,14 @@ def names_all(question: str, words: str) -> bool:
     """Whether the question names every word of a column name (compounds count: 'bruttokostnad')."""
     asked = re.findall(r"[^\W\d_]{3,}", question.lower())
     return all(any(w[:5] in a for a in asked) for w in re.findall(r"[^\W\d_]{3,}", words.lower()))
+
+
+def _word_rank(words: str, question: str, indicator: str) -> tuple[int, float, int]:
+    """How well a row's name answers the question's indicator words (place names already out: 'Ljung' of a unit
+    is not named by 'Herrljunga'): more asked words, then fewer unasked ones, then the area before its account
+    (whose code is looked for in the whole question)."""
+    return (-indicator_recall(words, indicator), -indicator_precision(words, indicator),
+            _account_digits(question, indicator))
 
 
 def _account_digits(question: str, indicator: str) -> int:

@@ -103,6 +103,7 @@ _FIGURE = re.compile(r"(?<![\w,.:-])\d+(?:\s?[.,:\-–]\s?\d+)*(?![\w])")
 _DATE = re.compile(r"(?i)^\d{1,2}\s+(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november"
                    r"|december|january|february|march|may|june|july|august|october|december)\b")
 _ISO_DATE = re.compile(r"^(19|20)\d\d-\d\d(-\d\d)?$")
+_SEPARATOR = r"\s?[.,:\-–]\s?"  # between the parts of one figure: "1–14", "9.9", "3:2"
 _THOUSANDS = re.compile(r"(?<![\d,])(\d{1,3}) (?=\d{3}(?!\d))")
 
 
@@ -130,7 +131,7 @@ def qualifiers(question: str) -> list[str]:
     found = []
     for match in _FIGURE.finditer(text):
         figure = match.group(0)
-        parts = re.split(r"\s?[.,:\-–]\s?", figure)
+        parts = re.split(_SEPARATOR, figure)
         if all(YEAR.fullmatch(p) for p in parts) or _ISO_DATE.match(figure) or _DATE.match(text[match.start():]):
             continue
         found.append(figure)
@@ -140,8 +141,8 @@ def qualifiers(question: str) -> list[str]:
 def _written(figure: str) -> re.Pattern[str]:
     """A question's figure in any of its written forms ('1–14' as 'Dag 1-14', '9.9' as '§ 9.9', '29' as
     '<29 år', '2420' as '2 420')."""
-    parts = re.split(r"\s?[.,:\-–]\s?", figure)
-    digits = r"\s?[.,:\-–]\s?".join(" ?".join(part) if len(part) > 3 else part for part in parts)
+    parts = re.split(_SEPARATOR, figure)
+    digits = _SEPARATOR.join(" ?".join(part) if len(part) > 3 else part for part in parts)
     return re.compile(rf"(?<![\d,.]){digits}(?!\d|[,.]\d)")
 
 
