@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from assistant.types import PageSpan
 
-CLEANER_VERSION = "1"
+CLEANER_VERSION = "2"
 
 # Characters that only carry layout: no-break and thin spaces become spaces, soft hyphens and
 # zero-width marks disappear, other control characters (but tab and newline) disappear.
@@ -50,8 +50,8 @@ def normalize_chars(text: str) -> str:
 
 
 def normalize_line(line: str) -> str:
-    """Collapse spaces inside a line, keep tabs as column separators, strip the ends."""
-    line = re.sub(r" *\t[ \t]*", "\t", line)
+    """Collapse spaces inside a line, keep tabs as column separators (an empty cell stays), strip the ends."""
+    line = re.sub(r" *\t *", "\t", line)
     line = re.sub(r" {2,}", " ", line)
     return line.strip(" ")
 
@@ -144,14 +144,15 @@ def _finish(lines: list[str]) -> str:
     return text.strip("\n")
 
 
-def clean_pages(pages: list[str]) -> CleanResult:
-    """Clean the text of each page and join them, recording each page's character span."""
+def clean_pages(pages: list[str], numbers: list[int] | None = None) -> CleanResult:
+    """Clean the text of each page and join them, recording each page's character span (and own number)."""
     page_lines = [_clean_lines(p) for p in pages]
     edge = _page_edge_furniture(page_lines)
     parts: list[str] = []
     spans: list[PageSpan] = []
     offset = 0
-    for number, lines in enumerate(page_lines, start=1):
+    for index, lines in enumerate(page_lines):
+        number = numbers[index] if numbers and index < len(numbers) else index + 1
         content = [ln for ln in lines if ln]
         first_last = {content[0], content[-1]} if content else set()
         kept = [

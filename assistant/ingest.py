@@ -18,6 +18,7 @@ from assistant.pii import mask_preserving_length
 from assistant.sections import detect_sections
 from assistant.settings import Settings
 from assistant.store import Registry, RegistryEntry
+from assistant.tables import find_tables
 from assistant.types import DocumentMeta, SourceDocument, content_id
 
 Status = Literal["ingested", "updated", "unchanged", "duplicate", "failed"]
@@ -115,6 +116,39 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[
         else:
             problems.append(FileOutcome(path.name, "failed", reason="filen finns inte"))
     return found, problems
+
+
+def build_document(path: Path, data: bytes, meta: DocumentMeta | None, settings: Settings) -> SourceDocument:
+    """A file's bytes → cleaned, masked, sectioned text with its tables read (raises LoadError with the reason)."""
+    loaded = load_file(path, data, settings.ingest)
+    cleaned = clean_pages(loaded.pages, loaded.page_numbers)
+    if not cleaned.text.strip():
+        raise LoadError("filen innehåller ingen läsbar text")
+    longest = max(len(line) for line in cleaned.text.split("\n"))
+    if longest > MAX_LINE_CHARS:
+        raise LoadError(
+            f"en rad i filen är {longest:_} tecken lång, över gränsen {MAX_LINE_CHARS:_}; "
+            "filen ser inte ut som löpande text (data eller kod?)".replace("_", " ")
+        )
+    text = cleaned.text
+    if settings.privacy.mask_personnummer:
+        # Same length, so page and section spans stay valid; nothing downstream ever sees the digits.
+        text = mask_preserving_length(text)
+    meta = meta or DocumentMeta(title=path.stem)
+    if not meta.title:
+        meta = meta.model_copy(update={"title": path.stem})
+    pages = cleaned.pages if loaded.paged else []
+    sections = detect_sections(text)
+    return SourceDocument(
+        id=content_id(data), name=path.name, sha256=hashlib.sha256(data).hexdigest(), meta=meta, text=text,
+        sections=sections, pages=pages, quality=extraction_quality(text),
+        tables=find_tables(text, meta, pages, layout=loaded.layout, sections=sections), ocr_pages=loaded.ocr_pages or [],
+    )
+
+
+def read_document(path: Path, meta: DocumentMeta | None = None, settings: Settings | None = None) -> SourceDocument:
+    """One file read as ingestion reads it (for tools and tests)."""
+    return build_document(path, path.read_bytes(), meta, settings or Settings())
 
 
 class Ingestor:
@@ -221,35 +255,8 @@ class Ingestor:
             raise LoadError(f"filen kan inte läsas: {exc.strerror or exc}") from exc
         if not data.strip():
             raise LoadError("filen är tom")
-        loaded = load_file(path, data, limits)
-        cleaned = clean_pages(loaded.pages)
-        if not cleaned.text.strip():
-            raise LoadError("filen innehåller ingen läsbar text")
-        longest = max(len(line) for line in cleaned.text.split("\n"))
-        if longest > MAX_LINE_CHARS:
-            raise LoadError(
-                f"en rad i filen är {longest:_} tecken lång, över gränsen {MAX_LINE_CHARS:_}; "
-                "filen ser inte ut som löpande text (data eller kod?)".replace("_", " ")
-            )
-        text = cleaned.text
-        if self.settings.privacy.mask_personnummer:
-            # Same length, so page and section spans stay valid; nothing downstream ever sees the digits.
-            text = mask_preserving_length(text)
-        sha = hashlib.sha256(data).hexdigest()
-        meta = meta or DocumentMeta(title=path.stem)
-        if not meta.title:
-            meta = meta.model_copy(update={"title": path.stem})
-        document = SourceDocument(
-            id=content_id(data),
-            name=path.name,
-            sha256=sha,
-            meta=meta,
-            text=text,
-            sections=detect_sections(text),
-            pages=cleaned.pages if loaded.paged else [],
-            quality=extraction_quality(text),
-        )
-        sig = signature(text, limits.shingle_words, limits.minhash_permutations)
+        document = build_document(path, data, meta, self.settings)
+        sig = signature(document.text, limits.shingle_words, limits.minhash_permutations)
         return _Candidate(path=path, document=document, signature=sig)
 
     def _apply(self, candidates: list[_Candidate], report: IngestReport, progress: Progress | None) -> None:

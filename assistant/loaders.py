@@ -21,6 +21,9 @@ class LoadedText:
 
     pages: list[str]
     paged: bool = False
+    page_numbers: list[int] | None = None  # the pages' own numbers, when they do not start at 1
+    ocr_pages: list[int] | None = None  # pages whose text came from OCR
+    layout: str = "text"  # how tables are written: text, markdown, pdf, docx
 
 
 class Loader(Protocol):
@@ -76,20 +79,44 @@ class TextLoader:
         return LoadedText(pages=[decode_text(data)])
 
 
+_MD_PAGE = re.compile(r"^\s*<!--\s*sida\s+(\d+)\s*-->\s*$", re.IGNORECASE | re.MULTILINE)
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_FENCE = re.compile(r"^\s*```[\w-]*\s*$", re.MULTILINE)
+_MD_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
 class MarkdownLoader(TextLoader):
-    """Markdown: headings kept as lines of their own, markup removed."""
+    """Markdown: headings as lines of their own, pipe tables as tab-separated rows, page markers as pages."""
 
     suffixes: tuple[str, ...] = (".md", ".markdown")
 
     def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
-        """Decode, then strip heading marks and emphasis."""
+        """Decode, split at page markers (<!-- sida N -->), then strip the markup."""
         text = super().load(data, limits).pages[0]
+        parts = _MD_PAGE.split(text)
+        if len(parts) < 3:
+            return LoadedText(pages=[self._plain(text)], layout="markdown")
+        pages, numbers = [], []
+        if parts[0].strip():
+            pages.append(self._plain(parts[0]))
+            numbers.append(max(1, int(parts[1]) - 1))
+        for number, body in zip(parts[1::2], parts[2::2], strict=True):
+            pages.append(self._plain(body))
+            numbers.append(int(number))
+        return LoadedText(pages=pages, paged=True, page_numbers=numbers, layout="markdown")
+
+    @staticmethod
+    def _plain(text: str) -> str:
+        text = _MD_COMMENT.sub("", text)
+        text = _MD_FENCE.sub("", text)
+        text = _MD_LINK.sub(r"\1", text)
         text = re.sub(r"^\s{0,3}#{1,6}\s+", "\n", text, flags=re.MULTILINE)
         text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-        text = re.sub(r"^\s*\|?\s*:?-{3,}.*$", "", text, flags=re.MULTILINE)  # table rule lines
-        text = re.sub(r"^\s*\|(.*)\|\s*$", lambda m: "\t".join(c.strip() for c in m.group(1).split("|")),
-                      text, flags=re.MULTILINE)
-        return LoadedText(pages=[text])
+        text = re.sub(r"^[ \t]*\|?[ \t]*:?-{3,}[-|: \t]*\n", "", text, flags=re.MULTILINE)  # table rules
+        text = re.sub(r"^[ \t]*\|(.*)\|[ \t]*$", lambda m: "\t".join(
+            " ".join(_MD_BREAK.sub(" ", c).split()) for c in m.group(1).split("|")), text, flags=re.MULTILINE)
+        return _MD_BREAK.sub(" ", text)
 
 
 class PdfLoader:

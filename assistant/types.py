@@ -48,6 +48,56 @@ class PageSpan(_Model):
     end: int
 
 
+class TableColumn(_Model):
+    """A value column: its header as written and, when the header says so, the kind and period of its figures."""
+
+    header: str = Field(description="The header text, lines of a wrapped header joined with spaces.")
+    kind: str = Field("", description="utfall, budget, prognos, mål, avvikelse, plan; '' when it cannot be placed.")
+    period: str = Field("", description="YYYY, YYYY-MM (a part-year to that month) or YYYY/YYYY; '' when unknown.")
+    source: str = Field("", description="Where the period came from when not from the header: caption, document.")
+    start: int = Field(-1, description="Span of the header cell in the cleaned text (-1 when built from parts).")
+    end: int = -1
+
+
+class TableCell(_Model):
+    """One value of a row, with its span in the cleaned text and the column it stands under."""
+
+    column: int = Field(description="Index into the table's columns; -1 when the row could not be placed.")
+    text: str
+    start: int
+    end: int
+
+
+class TableRow(_Model):
+    """A table row: its label as written (wrapped parts joined), the group row above it, and its values."""
+
+    label: str
+    group: str = Field("", description="The nearest group row above (a row with a label and no values).")
+    start: int
+    end: int
+    cells: list[TableCell] = Field(default_factory=list)
+    placed: bool = Field(True, description="False when the values could not be assigned to columns for sure.")
+
+
+class Table(_Model):
+    """A table found in a document: caption, columns with (kind, period), rows with spans, page."""
+
+    id: str
+    caption: str = ""
+    start: int
+    end: int
+    header_start: int
+    header_end: int
+    columns: list[TableColumn] = Field(default_factory=list)
+    rows: list[TableRow] = Field(default_factory=list)
+    page: int | None = None
+    layout: str = Field("text", description="tab, text, markdown, pdf or docx: how the table was written.")
+
+    def header_text(self, text: str) -> str:
+        """The header lines as they stand in the document text."""
+        return text[self.header_start:self.header_end]
+
+
 class SourceDocument(_Model):
     """A cleaned, sectioned document ready for chunking and fact extraction."""
 
@@ -59,6 +109,8 @@ class SourceDocument(_Model):
     sections: list[Section] = Field(default_factory=list)
     pages: list[PageSpan] = Field(default_factory=list)
     quality: float = Field(0.0, description="Extraction quality score; the higher copy of a duplicate wins.")
+    tables: list[Table] = Field(default_factory=list, description="Tables found at ingestion.")
+    ocr_pages: list[int] = Field(default_factory=list, description="Pages whose text came from OCR.")
 
     def section_at(self, offset: int) -> str:
         """Title of the section holding this offset ('' before the first heading)."""
@@ -102,24 +154,48 @@ class Citation(_Model):
     quote: str
 
 
+ReviewStatus = Literal["extracted", "reviewed", "corrected", "rejected"]
+
+
 class Fact(_Model):
-    """One indicator or budget figure, exactly as written, with the span of its evidence."""
+    """One table figure, exactly as written, under its row, column, period and kind, with where it stands."""
 
     id: str
     municipality: str
     body: str
     document: str
-    table: str
-    indicator: str
+    table: str = Field(description="The table's caption (or nearest heading).")
+    indicator: str = Field(description="The row's label as written.")
     kolada_id: str = ""
-    period: str
-    kind: str = Field(description="utfall, mål, prognos, budget, bokslut, avvikelse …")
+    period: str = Field(description="YYYY, YYYY-MM (part-year to that month) or YYYY/YYYY.")
+    kind: str = Field(description="utfall, mål, prognos, budget, avvikelse, plan …")
     value: str = Field(description="The value exactly as written in the document.")
     number: float | None = None
     unit: str = ""
     status: str = Field("ok", description="ok, or a missing-data marker such as saknas or IU.")
-    start: int = Field(description="Start of the evidence span in the cleaned document text.")
+    start: int = Field(description="Start of the evidence span (the value's cell) in the cleaned document text.")
     end: int
+    column: str = Field("", description="The column header the value stands under, as written.")
+    group: str = Field("", description="The group row above the fact's row, if any.")
+    table_id: str = ""
+    page: int | None = None
+    row_start: int = Field(-1, description="Span of the whole row (label and values) in the cleaned text.")
+    row_end: int = -1
+    period_source: str = Field("", description="'' when the header names the period; caption or document else.")
+    review: ReviewStatus = Field("extracted", description="extracted → reviewed | corrected | rejected.")
+    original_value: str = Field("", description="The extracted value, when a reviewer corrected it.")
+    reviewer: str = ""
+    reviewed_at: str = ""
+
+    @property
+    def row_name(self) -> str:
+        """The row as a reader names it: 'Intäkter (Geodata & Bygglov)'."""
+        return f"{self.indicator} ({self.group})" if self.group else self.indicator
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether a person approved (or corrected) this fact."""
+        return self.review in ("reviewed", "corrected")
 
 
 class Answer(_Model):

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from assistant.clean import clean_text
 from assistant.manifest import load_manifest
 from assistant.numbers import Atom, SwedishNumber, joins, missing_marker, parse_number
-from assistant.tables import Column, Layout, Row, Table, collapse
+from assistant.tables_legacy import Column, Layout, Row, Table, collapse
 from assistant.types import DocumentMeta, Fact, content_id
 
 FACT_FIELDS = list(Fact.model_fields)
