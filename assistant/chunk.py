@@ -13,24 +13,13 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from assistant.settings import ChunkSettings
 from assistant.types import Chunk, SourceDocument, content_id
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 HEADER_SEPARATOR = "\n\n"
 
 _MIN_REGION_CHARS = 160  # sections shorter than this (a heading, a table label) join the next one
 _MIN_BODY_TOKENS = 48  # the header is shortened rather than leaving less than this for the text
 _SENTENCE_RE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)\s*")
 _WORD_SPAN_RE = re.compile(r"\S+\s*")
-_NUMBER_RE = re.compile(r"^[-–+<>]?\d[\d,.%]*$")
-_YEAR_RE = re.compile(r"^(?:\(?(?:19|20)\d\d(?:[-–]\d\d(?:[-–]\d\d)?)?\)?|\d{6}|[a-zåäö]{3}-\d\d)$")
-_COLUMN_WORDS = {
-    "utfall", "budget", "budgeterat", "prognos", "mål", "avvikelse", "bokslut", "resultat", "intäkt", "intäkter",
-    "kostnad", "kostnader", "brutto", "netto", "totalt", "summa", "kvinnor", "män", "riskområde", "risk",
-    "kontrollmetod", "tidpunkt", "ärende", "lagrum", "delegat", "anteckning", "indikator", "indikatorer",
-    "mätetal", "nyckeltal", "helår", "period", "tkr", "mnkr", "år", "ombudgetering", "bedömning", "åtgärd",
-    "kontroll", "riskbeskrivning", "identifierad", "nr", "förändring", "diff", "differens", "(tkr)", "s:a",
-}
-
-
 @dataclass(frozen=True)
 class _Span:
     start: int
@@ -46,29 +35,6 @@ def _count_tiktoken(encoding: str) -> Callable[[str], int]:
     configure_offline_env()  # library callers too: tiktoken must read the bundled files, never download them
     enc = tiktoken.get_encoding(encoding)
     return lambda text: len(enc.encode(text, disallowed_special=()))
-
-
-def is_column_header(line: str) -> bool:
-    """A table's column header line: mostly years and column words ('Indikator Mål 2024 Utfall 2024 …')."""
-    stripped = line.strip()
-    if not stripped or len(stripped) > 160 or stripped.endswith((".", ":")):
-        return False
-    tokens = stripped.replace("\t", " ").lower().split()
-    hits = sum(1 for t in tokens if t in _COLUMN_WORDS or _YEAR_RE.match(t))
-    return hits >= 2 and hits >= 0.4 * len(tokens) and _plain_numbers(tokens) <= 1
-
-
-def _plain_numbers(tokens: list[str]) -> int:
-    """Numbers that are not years: a data row has several, a column header at most a footnote-glued one."""
-    return sum(1 for t in tokens if _NUMBER_RE.match(t) and not _YEAR_RE.match(t))
-
-
-def _is_data_row(line: str) -> bool:
-    return _plain_numbers(line.lower().split()) >= 2
-
-
-def _is_prose(line: str) -> bool:
-    return "\t" not in line and len(line) > 160 and line.rstrip().endswith((".", "!", "?"))
 
 
 def _lines(text: str, start: int, end: int) -> list[_Span]:
@@ -119,37 +85,16 @@ class Chunker:
             lines.append(table)
         return "\n".join(lines)
 
-    def table_context(self, text: str, region_start: int, at: int) -> str:
-        """'Tabell: heading | Kolumner: …' when `at` lies in a table whose column header line precedes it."""
+    def table_context(self, document: SourceDocument, at: int) -> str:
+        """'Tabell: caption | Kolumner: …' when `at` lies in one of the document's tables (read at ingestion)."""
         if not self.settings.table_header:
             return ""
-        # Only the last 60 lines before `at` are looked at: scan a bounded window, not the whole section
-        # (a long section would otherwise cost O(n) per chunk and O(n²) per document).
-        window = max(region_start, at - 24_000)
-        if window > region_start:
-            window = text.find("\n", window, at) + 1 or at
-        lines = _lines(text, window, at)
-        for i in range(len(lines) - 1, max(-1, len(lines) - 60), -1):
-            line = text[lines[i].start : lines[i].end]
-            if is_column_header(line):
-                columns = [line]
-                # Headers broken over lines ('Utfall' / '2021-08' / 'Budget' …) continue until the first row.
-                for nxt in lines[i + 1 : i + 12]:
-                    piece = text[nxt.start : nxt.end]
-                    if len(piece) > 30 or not all(t.lower() in _COLUMN_WORDS or _YEAR_RE.match(t.lower())
-                                                  for t in piece.split()):
-                        break
-                    columns.append(piece)
-                heading = ""
-                if i > 0:
-                    prev = text[lines[i - 1].start : lines[i - 1].end]
-                    if len(prev) <= 120 and not is_column_header(prev) and not _is_data_row(prev):
-                        heading = prev
-                cols = re.sub(r"\s+", " ", " ".join(columns))[:200]
-                return f"Tabell: {heading[:100]} | Kolumner: {cols}" if heading else f"Kolumner: {cols}"
-            if _is_prose(line):
-                return ""
-        return ""
+        table = next((t for t in document.tables if t.header_start <= at < t.end), None)
+        if table is None:
+            return ""
+        columns = re.sub(r"\s+", " ", " | ".join(c.header for c in table.columns))[:200]
+        caption = table.caption[:100]
+        return f"Tabell: {caption} | Kolumner: {columns}" if caption else f"Kolumner: {columns}"
 
     # -- splitting -------------------------------------------------------------------------------------------
 
@@ -234,7 +179,7 @@ class Chunker:
             units = self._units(text, r_start, r_end, min(base_budget, self.settings.max_tokens))
             i = 0
             while i < len(units):
-                table = self.table_context(text, r_start, units[i].start)
+                table = self.table_context(document, units[i].start)
                 header, budget = self._header_budget(self.header_for(document, title, table))
                 j, cost = i, 0
                 while j < len(units):

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from assistant.cli_facts import facts_app
+from assistant.cli_fit import fit_command
 from assistant.ingest import IngestReport
 from assistant.offline import configure_offline_env
 from assistant.settings import Settings
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(facts_app, name="facts")
+app.command("fit")(fit_command)
 console = Console()
 
 _STATUS_SV = {
@@ -113,7 +115,7 @@ def ask(
     import json
 
     settings = Settings()
-    if not retrieve_only and importlib.util.find_spec("assistant.answer") is not None:
+    if not retrieve_only and importlib.util.find_spec("assistant.answering") is not None:
         from assistant.service import AskRequest, AssistantService, ServiceError
 
         request = AskRequest(question=question, municipality=municipality, body=body, period=period, k=k)

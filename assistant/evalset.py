@@ -98,12 +98,14 @@ def normalize_ws(s: str) -> str:
 
 
 def _normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """Normalize whitespace and return, per normalized char, its offset in the original text."""
+    """Normalize whitespace and return, per normalized char, its offset in the original text. Markdown table
+    pipes count as whitespace: a pipe-table row quoted from the source file is a tab-separated row of the
+    cleaned text."""
     chars: list[str] = []
     offsets: list[int] = []
     pending_at: int | None = None
     for i, ch in enumerate(text):
-        if _is_ws(ch):
+        if _is_ws(ch) or ch == "|":
             if pending_at is None:
                 pending_at = i
             continue
@@ -118,7 +120,7 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 def find_quote(document_text: str, quote: str) -> tuple[int, int] | None:
     """Find quote in document_text ignoring whitespace differences; return the original (start, end) span."""
-    needle = normalize_ws(quote)
+    needle, _ = _normalize_with_map(re.sub(r"<br\s*/?>", " ", quote, flags=re.IGNORECASE))
     if not needle:
         return None
     norm, offsets = _normalize_with_map(document_text)

@@ -142,7 +142,8 @@ def build_document(path: Path, data: bytes, meta: DocumentMeta | None, settings:
     return SourceDocument(
         id=content_id(data), name=path.name, sha256=hashlib.sha256(data).hexdigest(), meta=meta, text=text,
         sections=sections, pages=pages, quality=extraction_quality(text),
-        tables=find_tables(text, meta, pages, layout=loaded.layout, sections=sections), ocr_pages=loaded.ocr_pages or [],
+        tables=find_tables(text, meta, pages, layout=loaded.layout, sections=sections),
+        ocr_pages=loaded.ocr_pages or [],
     )
 
 

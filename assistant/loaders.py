@@ -120,12 +120,29 @@ class MarkdownLoader(TextLoader):
 
 
 class PdfLoader:
-    """PDF with a text layer; page numbers are kept so citations can name pages."""
+    """PDF: text from word positions (tables keep their columns), OCR for pages without a text layer."""
 
     suffixes: tuple[str, ...] = (".pdf",)
 
     def load(self, data: bytes, limits: IngestSettings) -> LoadedText:
-        """Extract each page's text with pypdf."""
+        """Check the file with pypdf, then read each page's words (pdfplumber) or OCR it (Tesseract)."""
+        plain = self._pypdf_pages(data)
+        pages = self._positional_pages(data, len(plain)) if limits.pdf_layout else None
+        texts = [p if p is not None and p.strip() else q for p, q in zip(pages or plain, plain, strict=True)]
+        ocr: list[int] = []
+        empty = [i for i, t in enumerate(texts) if not t.strip()]
+        if empty and limits.ocr:
+            ocr = self._ocr(data, empty, texts, limits)
+        if not any(t.strip() for t in texts):
+            if not limits.ocr:
+                raise LoadError("PDF-filen saknar textlager (inskannade sidor?) och OCR är avstängt "
+                                "(ASSISTANT_INGEST__OCR)")
+            raise LoadError("PDF-filen saknar textlager (inskannade sidor?) och OCR-programmet Tesseract med svenska "
+                            "(tesseract-ocr-swe) är inte installerat; installera det eller ladda upp en PDF med text")
+        return LoadedText(pages=texts, paged=True, ocr_pages=[i + 1 for i in ocr], layout="pdf")
+
+    @staticmethod
+    def _pypdf_pages(data: bytes) -> list[str]:
         from io import BytesIO
 
         from pypdf import PdfReader
@@ -151,9 +168,50 @@ class PdfLoader:
             raise LoadError(f"PDF-filen är trasig eller avkortad ({type(exc).__name__}: {exc})") from exc
         if not pages:
             raise LoadError("PDF-filen har inga sidor")
-        if not any(p.strip() for p in pages):
-            raise LoadError("PDF-filen saknar textlager (inskannade sidor?); OCR stöds inte")
-        return LoadedText(pages=pages, paged=True)
+        return pages
+
+    @staticmethod
+    def _positional_pages(data: bytes, count: int) -> list[str | None] | None:
+        """Each page's text rebuilt from its words' positions; None for a page pdfplumber cannot read."""
+        from io import BytesIO
+
+        from assistant.pdftext import Word, page_text
+
+        try:
+            import pdfplumber
+
+            out: list[str | None] = []
+            with pdfplumber.open(BytesIO(data)) as pdf:
+                for page in pdf.pages[:count]:
+                    try:
+                        words = [Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
+                                 for w in page.extract_words(x_tolerance=1.5, keep_blank_chars=False)]
+                        out.append(page_text(words))
+                    except Exception:  # a page pdfminer cannot parse: pypdf's text stands for it
+                        out.append(None)
+            return out + [None] * (count - len(out))
+        except Exception:  # the whole file: pypdf's text stands
+            return None
+
+    @staticmethod
+    def _ocr(data: bytes, empty: list[int], texts: list[str], limits: IngestSettings) -> list[int]:
+        """OCR the pages without text (in place); the pages read. Nothing when Tesseract is missing."""
+        from assistant.ocr import ocr_words, render_page, tesseract_available
+        from assistant.pdftext import page_text
+
+        if not tesseract_available(limits.ocr_languages.split("+")[0]):
+            return []
+        done = []
+        for index in empty:
+            try:
+                words = ocr_words(render_page(data, index, limits.ocr_dpi), 72 / limits.ocr_dpi,
+                                  limits.ocr_languages)
+            except Exception:  # one unreadable page does not stop the others
+                continue
+            texts[index] = page_text(words)
+            if texts[index].strip():
+                done.append(index)
+        return done
 
 
 class DocxLoader:

@@ -9,8 +9,9 @@ from assistant.ingest import IndexSink, Ingestor
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.answer import Answerer
+    from assistant.answering import Answerer
     from assistant.embed import Embedder
+    from assistant.factdb import FactDB
     from assistant.index import HybridIndex
     from assistant.retrieve import Retriever
 
@@ -50,9 +51,23 @@ def build_retriever(settings: Settings) -> Retriever:
     return Retriever(index, query_embedder, settings.retrieval)
 
 
+def build_factdb(settings: Settings, sync: bool = True) -> FactDB:
+    """The fact store (SQLite in the data directory unless database_url names a server), synced with the registry."""
+    from assistant.factdb import FactDB, database_url
+    from assistant.store import Registry
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    facts = FactDB(database_url(settings.data_dir, settings.database_url), facts_path(settings))
+    if sync:
+        registry = Registry(settings.data_dir)
+        with registry.lock():
+            facts.sync(registry.documents())
+    return facts
+
+
 def build_sinks(settings: Settings) -> list[IndexSink]:
-    """The index sinks that must mirror the registry's primary documents."""
-    return [build_index(settings)]
+    """The index sinks that must mirror the registry's primary documents: the search index and the fact store."""
+    return [build_index(settings), build_factdb(settings)]
 
 
 def build_ingestor(settings: Settings) -> Ingestor:
@@ -67,12 +82,10 @@ def facts_path(settings: Settings) -> Path:
 
 def build_answerer(settings: Settings, retriever: Retriever | None = None) -> Answerer:
     """The answering pipeline: retriever, reviewed facts, cleaned documents and the configured LLM (if any)."""
-    from assistant.answer import Answerer
-    from assistant.factstore import FactStore
+    from assistant.answering import Answerer
     from assistant.llm import build_llm
     from assistant.store import DocumentCache
 
-    path = facts_path(settings)
-    facts = FactStore.from_csv(path) if path.is_file() else FactStore([])
-    return Answerer(retriever or build_retriever(settings), facts, DocumentCache(settings.data_dir),
-                    settings.answer, build_llm(settings))
+    facts = build_factdb(settings, sync=False)
+    return Answerer(retriever or build_retriever(settings), DocumentCache(settings.data_dir), settings.answer,
+                    build_llm(settings), facts_of=facts.in_span)

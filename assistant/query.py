@@ -3,109 +3,18 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.language import is_english as language_is_english
+from assistant.language import load_lexicon, translate
+from assistant.language.lexicon import load_glossary_file
 from assistant.types import DocumentMeta
 
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 _YEAR_RE = re.compile(r"\b((?:19|20)\d\d)\b")
-
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Swedish function words (Snowball's list) plus question words; they carry no topic.
-SWEDISH_STOPWORDS = _wordset(
-    """alla allt att av blev bli blir blivit de dem den denna deras dess dessa det detta dig din dina ditt du där då
-    efter ej eller en er era ert ett från för ha hade han hans har henne hennes hon honom hur här i icke ingen inom
-    inte jag ju kan kunde man med mellan men mig min mina mitt mot mycket ni nu när någon något några och om oss på
-    samma sedan sig sin sina sitta själv skulle som så sådan sådana sådant till under upp ut utan vad var vara varför
-    varit varje vars vart vem vi vid vilka vilkas vilken vilket vår våra vårt än är åt över finns får ska enligt"""
-)
-ENGLISH_STOPWORDS = _wordset(
-    """a an the of in on at to for from by with and or is are was were be been being has have had do does did what
-    which who whom whose how many much when where why according did does this that these those its it their there
-    than into about under over between per as s all"""
-)
-_ENGLISH_MARKERS = _wordset("the what which how does did is are was were of according who when why many much")
-_SWEDISH_MARKERS = _wordset("och att det som för vad hur vilka vilken vilket är har var i på av med enligt")
-
-# A small English→Swedish glossary of the domain; a TOML file (RetrievalSettings.glossary) can replace it.
-DEFAULT_GLOSSARY: dict[str, str] = {
-    "sick leave": "sjukfrånvaro", "sickness absence": "sjukfrånvaro", "absence": "frånvaro",
-    "home care": "hemtjänst", "home help": "hemtjänst", "home-help": "hemtjänst",
-    "budget": "budget", "budgeted": "budgeterat budget", "staff turnover": "personalomsättning",
-    "turnover": "personalomsättning", "nursing home": "särskilt boende äldreboende",
-    "nursing homes": "särskilt boende äldreboende", "elderly care": "äldreomsorg", "elderly": "äldre äldreomsorg",
-    "disability": "funktionshinder funktionsstöd LSS", "daily activities": "daglig verksamhet",
-    "user assessment": "brukarbedömning", "user assessments": "brukarbedömning",
-    "satisfaction": "nöjdhet helhetssyn", "overall": "helhetssyn",
-    "social workers": "socionomer", "social worker": "socionom", "experienced": "erfarna",
-    "financial assistance": "ekonomiskt bistånd", "financial aid": "ekonomiskt bistånd",
-    "welfare": "ekonomiskt bistånd försörjningsstöd", "income support": "försörjningsstöd",
-    "long-term": "långvarigt", "children": "barn", "households": "hushåll", "household": "hushåll",
-    "result": "resultat", "net result": "nettoresultat resultat", "costs": "kostnad kostnader",
-    "cost": "kostnad", "gross": "brutto", "income": "intäkt intäkter", "revenue": "intäkt intäkter",
-    "production area": "produktionsområde", "production areas": "produktionsområden",
-    "committee": "nämnden", "board": "nämnden", "municipality": "kommun", "municipal": "kommunal",
-    "all municipalities": "samtliga kommuner", "municipalities": "kommuner",
-    "internal control": "intern kontroll internkontrollplan", "risk": "risk", "risks": "risker",
-    "goal": "mål", "goals": "mål", "target": "mål", "targets": "mål", "indicator": "indikator",
-    "indicators": "indikatorer", "forecast": "prognos", "outcome": "utfall", "deviation": "avvikelse",
-    "investment": "investering investeringar", "investments": "investeringar", "staff": "personal medarbetare",
-    "employees": "medarbetare anställda", "recruitment": "rekrytering kompetensförsörjning",
-    "skills supply": "kompetensförsörjning", "competence": "kompetens", "housing": "boende bostad",
-    "housing adaptation grants": "bostadsanpassningsbidrag", "parking permit": "parkeringstillstånd",
-    "law": "lag", "act": "lag", "authority": "myndighetsutövning", "domestic violence": "våld i nära relationer",
-    "violence": "våld", "women's shelter": "kvinnojour", "dementia": "demens", "early interventions": "tidiga insatser",
-    "early intervention": "tidiga insatser", "preventive": "förebyggande", "earmarked": "riktade resurser",
-    "framework": "ram", "allocation": "kommunbidrag ram", "municipal grant": "kommunbidrag",
-    "prices and wages": "priser och löner", "price and wage": "priser och löner", "salaries": "löner",
-    "wages": "löner", "public transport": "kollektivtrafik", "fare": "taxa", "tobacco": "tobak",
-    "nicotine": "nikotinprodukter", "alcohol": "alkohol", "licence": "tillstånd", "license": "tillstånd",
-    "complaints": "klagomål", "deviations": "avvikelser", "incidents": "avvikelser händelser",
-    "falls": "fall", "medication": "läkemedel", "personal assistance": "personlig assistans",
-    "short-term": "korttid korttidsverksamhet", "group housing": "gruppbostad", "supported housing": "boendestöd",
-    "decide": "bestämma", "follow-up": "uppföljning", "follow up": "uppföljning",
-    "private providers": "privata utförare",
-    "digital": "digital digitala", "safety alarms": "trygghetslarm", "alarm": "larm", "premises": "lokaler",
-    "rent": "hyra lokalhyror", "staffing": "bemanning", "full-time": "heltid", "part-time": "deltid",
-    "annual report": "verksamhetsberättelse årsbokslut", "operational plan": "verksamhetsplan",
-    "business plan": "verksamhetsplan", "interim report": "delårsrapport", "success factors": "framgångsfaktorer",
-    "priorities": "prioriterade inriktningar", "prioritised": "prioritera prioriterade",
-    "individual committee": "individnämnden", "social services committee": "socialnämnden",
-    "social welfare committee": "socialnämnden", "care and welfare committee": "vård- och omsorgsnämnden",
-    "support and care committee": "stöd- och omsorgsnämnden", "elderly care committee": "vård- och omsorgsnämnden",
-    "operating": "drift", "operating budget": "driftbudget drift budget", "operations": "verksamhet drift",
-    "trade union": "fackförbund", "trade unions": "fackförbund fackförbundet", "union": "fackförbund",
-    "wrote": "skrivelse", "letter": "skrivelse", "workload": "arbetssituation arbetsbelastning",
-    "working conditions": "arbetssituation arbetsmiljö", "work environment": "arbetsmiljö",
-    "recipient": "tagare mottagare", "home care recipient": "hemtjänsttagare", "average": "medelvärde genomsnitt",
-    "surplus": "överskott", "deficit": "underskott", "personnel costs": "personalkostnader",
-    "full year": "helår", "year end": "bokslut helår", "waiting time": "väntetid", "days": "dagar",
-    "complaints and views": "synpunkter och klagomål", "views": "synpunkter", "share": "andel",
-    "proportion": "andel", "number of": "antal", "full time equivalents": "årsarbetare",
-    "permanent": "tillsvidareanställda", "fixed term": "visstidsanställda", "retirements": "pensionsavgångar",
-    "men": "män", "women": "kvinnor", "implementation": "verkställighet verkställighetstid",
-    "decision": "beslut", "family care": "familjeomsorg", "individual and family care": "individ- och familjeomsorg",
-    "user": "brukare", "users": "brukare", "satisfied": "nöjda nöjdhet", "grants": "bidrag",
-    "allowance": "bidrag", "new type of housing": "boendeform", "type of housing": "boendeform",
-    "profession": "yrket", "years": "år", "participants": "deltagare brukare", "dementia care": "demensvård",
-    "earmarked resources": "riktade resurser", "net": "netto", "total": "totalt", "outcome for": "utfall",
-    "result for": "resultat", "forecast for": "prognos", "health care": "hälso- och sjukvård",
-    "healthcare": "hälso- och sjukvård", "primary care": "primärvård", "schools": "skola", "school": "skola",
-}
-
-_KIND_WORDS: dict[str, tuple[str, ...]] = {
-    "plan": ("verksamhetsplan", "operational plan", "business plan"),
-    "report": ("verksamhetsberättelse", "årsbokslut", "årsredovisning", "annual report"),
-    "meeting_papers": ("handlingar", "delårsrapport", "protokoll", "interim report", "meeting papers"),
-}
 
 
 class Analyzer:
@@ -119,8 +28,9 @@ class Analyzer:
 
     @staticmethod
     def words(text: str) -> list[str]:
-        """Lower-cased word tokens without stopwords."""
-        return [w for w in _TOKEN_RE.findall(text.lower()) if w not in SWEDISH_STOPWORDS and w != "_"]
+        """Lower-cased word tokens without Swedish stopwords (the lexicon's list)."""
+        stop = load_lexicon().stop_sv
+        return [w for w in _TOKEN_RE.findall(text.lower()) if w not in stop and w != "_"]
 
     def stems(self, text: str) -> list[str]:
         """Snowball Swedish stems of the words, with -ing/-ning nouns folded onto their verbs."""
@@ -190,43 +100,26 @@ def decompound(stem: str, vocabulary: Container[str], min_part: int = 4) -> list
 
 
 def is_english(question: str) -> bool:
-    """A rough language guess: English function words outnumber Swedish ones."""
-    words = _TOKEN_RE.findall(question.lower())
-    en = sum(w in _ENGLISH_MARKERS for w in words)
-    sv = sum(w in _SWEDISH_MARKERS for w in words)
-    return en >= 2 and en > sv
+    """A rough language guess: English function words outnumber Swedish ones (the lexicon's markers)."""
+    return language_is_english(question)
 
 
 def drop_english_stopwords(text: str) -> str:
     """The words of an English question that may carry topic (names, numbers, Swedish terms)."""
-    return " ".join(w for w in _TOKEN_RE.findall(text) if w.lower() not in ENGLISH_STOPWORDS)
+    stop = load_lexicon().stop_en
+    return " ".join(w for w in _TOKEN_RE.findall(text) if w.lower() not in stop)
 
 
 def load_glossary(path: Path | None) -> dict[str, str]:
-    """The glossary from a TOML file ([glossary] english = "svenska"), or the built-in one."""
+    """The glossary from a TOML file ([glossary] english = "svenska"), or the lexicon's one glossary."""
     if path is None:
-        return dict(DEFAULT_GLOSSARY)
-    data: dict[str, Any] = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    table = data.get("glossary", data)
-    return {str(k).lower(): str(v) for k, v in table.items()}
+        return dict(load_lexicon().glossary)
+    return load_glossary_file(str(path))
 
 
 def expand_english(question: str, glossary: dict[str, str]) -> list[str]:
     """Swedish terms for the English phrases of a question, longest phrases first, each once."""
-    text = " " + _phrase_form(question) + " "
-    found: list[str] = []
-    for phrase in sorted(glossary, key=len, reverse=True):
-        needle = f" {_phrase_form(phrase)} "
-        if needle in text and glossary[phrase] not in found:
-            found.append(glossary[phrase])
-            text = text.replace(needle, " ")
-    return found
-
-
-def _phrase_form(text: str) -> str:
-    """Lower case; hyphens and punctuation become spaces; a possessive 's is dropped."""
-    text = re.sub(r"'s\b", "", text.lower().replace("’", "'"))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return translate(question, glossary).swedish
 
 
 @dataclass
@@ -291,7 +184,7 @@ def infer_filters(question: str, metas: Iterable[DocumentMeta]) -> InferredFilte
     found_m = sorted(m for m in municipalities if re.search(r"\b" + re.escape(_norm(m)), text))
     found_b = sorted(b for b in bodies if _norm(b) in text or _norm(b).replace("- och ", " och ") in text)
     periods = _YEAR_RE.findall(question)
-    kinds = [kind for kind, words in _KIND_WORDS.items() if any(w in text for w in words)]
+    kinds = [kind for kind, cues in load_lexicon().document_kinds.items() if cues.find(text)]
     filters = Filters(
         municipality=found_m[0] if len(found_m) == 1 else "",
         body=found_b[0] if len(found_b) == 1 else "",

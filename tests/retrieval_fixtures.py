@@ -9,6 +9,7 @@ from assistant.embed import Embedder, HashEmbedder
 from assistant.index import HybridIndex
 from assistant.sections import detect_sections
 from assistant.settings import ChunkSettings, IndexSettings
+from assistant.tables import find_tables
 from assistant.types import DocumentMeta, SourceDocument, content_id
 
 TEMPLATE = (
@@ -64,9 +65,11 @@ Hela investeringsbudgeten prognostiseras att användas under året, utom inventa
 
 def make_document(name: str, text: str, **meta: str) -> SourceDocument:
     """A SourceDocument as ingestion would make it (sections detected, id from the content)."""
+    document_meta = DocumentMeta(**meta)
+    sections = detect_sections(text)
     return SourceDocument(
-        id=content_id(name + text), name=name, sha256=content_id(text, 64),
-        meta=DocumentMeta(**meta), text=text, sections=detect_sections(text),
+        id=content_id(name + text), name=name, sha256=content_id(text, 64), meta=document_meta, text=text,
+        sections=sections, tables=find_tables(text, document_meta, sections=sections),
     )
 
 

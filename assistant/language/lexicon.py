@@ -64,8 +64,14 @@ class Lexicon:
     stop_en: frozenset[str]
     intents: dict[str, PhraseSet]
     figure_words: PhraseSet
+    frame_words: frozenset[str]
+    followup_openers: PhraseSet
+    anaphora: frozenset[str]
+    question_words: tuple[str, ...]
+    part_joiners: tuple[str, ...]
     header_kinds: dict[str, frozenset[str]]
     question_kinds: dict[str, PhraseSet]
+    outcome_verbs: PhraseSet
     months: dict[str, int]
     part_year: PhraseSet
     first_half: PhraseSet
@@ -92,6 +98,7 @@ class Lexicon:
     direction: frozenset[str]
     row_kinds: dict[str, PhraseSet]
     glossary: dict[str, str]
+    document_kinds: dict[str, PhraseSet]
     kommuner: tuple[str, ...]
     regioner: tuple[str, ...]
     ambiguous_places: frozenset[str]
@@ -127,6 +134,9 @@ class Lexicon:
         return folded in self.stop_sv or folded in self.stop_en
 
 
+_NOT_INTENTS = {"figure_words", "frame_words", "followup_openers", "anaphora", "question_words", "part_joiners"}
+
+
 def _phrases(table: dict[str, Any], key: str) -> PhraseSet:
     return PhraseSet(list(table.get(key, [])))
 
@@ -137,10 +147,17 @@ def _build(lexicon: dict[str, Any], glossary: dict[str, Any], places: dict[str, 
     return Lexicon(
         version=f"lexicon {lexicon['version']}, glossary {glossary['version']}, places {places['version']}",
         stop_sv=_word_list("stopwords_sv.txt"), stop_en=_word_list("stopwords_en.txt"),
-        intents={k: PhraseSet(v) for k, v in lexicon["intent"].items() if k != "figure_words"},
+        intents={k: PhraseSet(v) for k, v in lexicon["intent"].items()
+                 if isinstance(v, list) and k not in _NOT_INTENTS},
         figure_words=_phrases(lexicon["intent"], "figure_words"),
+        frame_words=frozenset(w.lower() for w in lexicon["intent"]["frame_words"]),
+        followup_openers=_phrases(lexicon["intent"], "followup_openers"),
+        anaphora=frozenset(w.lower() for w in lexicon["intent"]["anaphora"]),
+        question_words=tuple(lexicon["intent"]["question_words"]),
+        part_joiners=tuple(lexicon["intent"]["part_joiners"]),
         header_kinds={k: frozenset(w.lower() for w in v) for k, v in lexicon["kind"]["header"].items()},
         question_kinds={k: PhraseSet(v) for k, v in lexicon["kind"]["question"].items()},
+        outcome_verbs=PhraseSet(lexicon["kind"]["outcome_verbs"]["words"]),
         months={k.lower(): int(v) for k, v in period["months"].items()},
         part_year=_phrases(period, "part_year"), first_half=_phrases(period, "first_half"),
         second_half=_phrases(period, "second_half"), whole_year=_phrases(period, "whole_year"),
@@ -162,6 +179,7 @@ def _build(lexicon: dict[str, Any], glossary: dict[str, Any], places: dict[str, 
         direction=frozenset(w.lower() for w in table["words"].get("direction", [])),
         row_kinds={k: PhraseSet(v) for k, v in table.get("row_kind", {}).items()},
         glossary={str(k).lower(): str(v) for k, v in glossary["glossary"].items()},
+        document_kinds={k: PhraseSet(v) for k, v in lexicon["document_kinds"].items()},
         kommuner=tuple(places["kommuner"]), regioner=tuple(places["regioner"]),
         ambiguous_places=frozenset(places.get("ambiguous", [])),
         english_markers=frozenset(language["english_markers"]),

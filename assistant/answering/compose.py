@@ -1,0 +1,106 @@
+"""Composition: the answer's text from the chosen units, each cited; a table row read out with its headers.
+
+Every figure in the text is copied from the document: a sentence as it stands, a row as 'header: value' pairs
+of its own cells under its own column headers (the asked column first). Each unit gets a numbered citation
+whose quote is exactly the document's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answering.frame import Frame
+from assistant.answering.select import Pick
+from assistant.types import Citation, SourceDocument, Table, TableRow
+
+_DIGIT = re.compile(r"\d")
+CANNOT_ANSWER_NOTE_OCR = "Texten är tolkad från en inskannad sida (OCR); kontrollera siffrorna mot källan."
+UNREVIEWED_NOTE = "Siffrorna kommer från en tabell vars värden ännu inte är granskade (ej granskad)."
+
+
+@dataclass
+class Composed:
+    """The answer's text and citations, and notes for the reader."""
+
+    text: str
+    citations: list[Citation]
+    notes: list[str]
+
+
+def _cell_order(table: Table, row: TableRow, frame: Frame) -> list[int]:
+    """The row's cells, the ones whose column the question asks about (kind or year) first."""
+    def asked(index: int) -> int:
+        column = table.columns[row.cells[index].column] if row.cells[index].column >= 0 else None
+        if column is None:
+            return 4
+        kind = column.kind in frame.kinds
+        year = column.period[:4] in frame.years
+        return 0 if kind and year else 1 if kind else 2 if year else 3
+    return sorted(range(len(row.cells)), key=asked)
+
+
+def render_row(table: Table, row: TableRow, frame: Frame) -> str:
+    """'Intäkter (Geodata & Bygglov): Årsbudget 2025: 32,3; Bokslut 2024: 30,2 …' (placed cells only)."""
+    label = " ".join(row.label.split())
+    name = f"{label} ({row.group})" if row.group and not _DIGIT.search(row.group) else label
+    cells = []
+    for i in _cell_order(table, row, frame):
+        cell = row.cells[i]
+        header = table.columns[cell.column].header if 0 <= cell.column < len(table.columns) else ""
+        value = " ".join(cell.text.split())
+        cells.append(f"{header}: {value}" if header else value)
+    caption = f" ({table.caption})" if table.caption and not _DIGIT.search(table.caption) else ""
+    return f"{name}{caption} – {'; '.join(cells)}"
+
+
+def _text_of(pick: Pick, document: SourceDocument | None, frame: Frame) -> str:
+    unit = pick.unit
+    if unit.kind == "row" and document is not None and 0 <= unit.table < len(document.tables):
+        table = document.tables[unit.table]
+        row = table.rows[unit.row]
+        if row.placed and row.cells:
+            return render_row(table, row, frame)
+    return " ".join(unit.text.split())
+
+
+def citation(key: str, pick: Pick, document: SourceDocument | None) -> Citation:
+    """The pick as a numbered citation: exact text, section, page, and for a row its header line."""
+    unit = pick.unit
+    page = document.page_at(unit.start) if document is not None else None
+    header, h_start, h_end = "", -1, -1
+    if unit.kind == "row" and document is not None and 0 <= unit.table < len(document.tables):
+        table = document.tables[unit.table]
+        h_start, h_end = table.header_start, table.header_end
+        header = document.text[h_start:h_end]
+    ocr = document is not None and page is not None and page in document.ocr_pages
+    return Citation(key=key, document=unit.document, title=pick.candidate.meta.title, section=unit.section,
+                    start=unit.start, end=unit.end, page=page, quote=unit.text, header=header, header_start=h_start,
+                    header_end=h_end, ocr=ocr)
+
+
+def compose(picks: list[Pick], frame: Frame, documents: Callable[[str], SourceDocument | None],
+            reviewed: Callable[[str, int, int], bool | None]) -> Composed:
+    """The answer: one line per unit with its citation key; items of a list under the line that leads them."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    notes: list[str] = []
+    for number, pick in enumerate(picks, start=1):
+        document = documents(pick.unit.document)
+        key = str(number)
+        cite = citation(key, pick, document)
+        if pick.unit.kind == "row" and reviewed(pick.unit.document, pick.unit.start, pick.unit.end) is False:
+            cite = cite.model_copy(update={"unreviewed": True})
+            if UNREVIEWED_NOTE not in notes:
+                notes.append(UNREVIEWED_NOTE)
+        if cite.ocr and CANNOT_ANSWER_NOTE_OCR not in notes:
+            notes.append(CANNOT_ANSWER_NOTE_OCR)
+        citations.append(cite)
+        text = _text_of(pick, document, frame)
+        prefix = "- " if pick.role == "item" else ""
+        lines.append(f"{prefix}{text} [{key}]")
+    body = "\n".join(lines)
+    if notes:
+        body += "\n\n" + " ".join(notes)
+    return Composed(re.sub(r"[ \t]+", " ", body), citations, notes)

@@ -1,0 +1,210 @@
+"""Named features of a candidate for a question: each a small, tested function returning a number in 0..1.
+
+The scorer combines them with fitted weights; no feature names a phrase of a document or a question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answering.frame import Frame
+from assistant.answering.units import DocumentUnits
+from assistant.language import Lexicon, Term, WordMatcher
+from assistant.types import Candidate, SourceDocument, Table
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_FIGURE = re.compile(r"(?<![\w,])[-−–]?\d[\d\s]*(?:,\d+)?\s?%?")
+_NAME = re.compile(r"(?<=[a-zåäö,] )[A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)*")
+_DATE = re.compile(r"\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-zåäö]*\b|\b\d{4}-\d{2}-\d{2}\b",
+                   re.IGNORECASE)
+
+FEATURES = (
+    "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "miss_key", "rank", "r_bm25",
+    "r_ngram", "r_dense", "row_hit", "inside", "num_match", "num_missing", "year_match", "year_other", "kind_match",
+    "unit_match", "qual_match", "qual_missing", "total_row", "is_row", "is_item", "is_heading", "why_cause",
+    "who_name", "when_date", "list_item", "trend_series", "length", "english_dense",
+)
+
+
+class Idf:
+    """Inverse document frequencies of stems over the indexed chunks, recomputed when the index changes."""
+
+    def __init__(self) -> None:
+        self._df: Counter[str] = Counter()
+        self._n = 1
+        self._generation: object = None
+
+    def refresh(self, records: dict[str, dict[str, Any]], generation: object) -> None:
+        """Count each stem once per chunk (only when the index generation changed)."""
+        if generation == self._generation:
+            return
+        df: Counter[str] = Counter()
+        for record in records.values():
+            df.update(set(record.get("stems", ())))
+        self._df, self._n, self._generation = df, max(1, len(records)), generation
+
+    def weight(self, stem: str) -> float:
+        """log((N+1)/(df+0.5)); a stem no chunk has weighs most."""
+        return math.log((self._n + 1) / (self._df.get(stem, 0) + 0.5))
+
+
+@dataclass
+class Context:
+    """What a candidate is read with: the texts around it, and the question's weighted terms."""
+
+    frame: Frame
+    weights: dict[str, float]
+    matcher: WordMatcher
+    lexicon: Lexicon
+    units: Callable[[str], DocumentUnits | None]
+
+
+def weighted_terms(terms: list[Term], idf: Idf) -> dict[str, float]:
+    """Each term's share of the question's weight (idf-weighted, summing to 1)."""
+    raw = {t.stem: idf.weight(t.stem) for t in terms}
+    total = sum(raw.values()) or 1.0
+    return {k: v / total for k, v in raw.items()}
+
+
+def coverage(terms: list[Term], weights: dict[str, float], matched: dict[str, float]) -> float:
+    """The weighted share of the terms a text matches (graded)."""
+    return sum(weights.get(t.stem, 0.0) * matched.get(t.stem, 0.0) for t in terms)
+
+
+def table_of(candidate: Candidate, document: SourceDocument | None) -> Table | None:
+    """The table a row candidate stands in."""
+    if document is None or candidate.unit.table < 0 or candidate.unit.table >= len(document.tables):
+        return None
+    return document.tables[candidate.unit.table]
+
+
+def header_text(table: Table | None) -> str:
+    """A table's caption and column headers."""
+    if table is None:
+        return ""
+    return " ".join([table.caption, *(c.header for c in table.columns)])
+
+
+def context_text(candidate: Candidate, doc: DocumentUnits | None) -> str:
+    """The unit's section, and for a row its table's caption, headers and group; for a list item its lead-in."""
+    unit = candidate.unit
+    parts = [unit.section]
+    table = table_of(candidate, doc.document if doc else None)
+    if table is not None:
+        parts += [header_text(table), table.rows[unit.row].group if unit.row < len(table.rows) else ""]
+    elif doc is not None and unit.kind == "item":
+        lead = [u for u in doc.before(unit, 6) if u.kind != "item"]
+        parts.append(lead[-1].text if lead else "")
+    return " ".join(p for p in parts if p)
+
+
+def lexical(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> dict[str, float]:
+    """Coverage of the question's terms in the unit, its context, its section and its table header."""
+    terms, weights, matcher = ctx.frame.terms, ctx.weights, ctx.matcher
+    own = matcher.match(terms, candidate.unit.text)
+    around = matcher.match(terms, context_text(candidate, doc))
+    both = {k: max(own.get(k, 0.0), around.get(k, 0.0)) for k in {*own, *around}}
+    ranked = sorted(terms, key=lambda t: -weights.get(t.stem, 0.0))
+    key = both.get(ranked[0].stem, 0.0) if ranked else 0.0
+    missing_top = sum(1 for t in ranked[:2] if both.get(t.stem, 0.0) == 0.0)
+    table = table_of(candidate, doc.document if doc else None)
+    label = own
+    if table is not None and candidate.unit.row < len(table.rows):
+        row = table.rows[candidate.unit.row]
+        label = matcher.match(terms, f"{row.group} {row.label}")
+    words = max(1, len(matcher.content_words(candidate.unit.text)))
+    return {
+        "cov_unit": coverage(terms, weights, own), "cov_ctx": coverage(terms, weights, both),
+        "cov_label": coverage(terms, weights, label),
+        "density": coverage(terms, weights, own) / math.log2(2 + words),
+        "cov_section": coverage(terms, weights, matcher.match(terms, candidate.unit.section)),
+        "cov_header": coverage(terms, weights, matcher.match(terms, header_text(table))) if table else 0.0,
+        "key": key, "miss_key": 1.0 if ranked[:2] and missing_top == len(ranked[:2]) else 0.0,
+    }
+
+
+def retrieval(candidate: Candidate, frame: Frame) -> dict[str, float]:
+    """How highly retrieval ranked the candidate's passage, overall and by each ranker."""
+    def inverse(name: str) -> float:
+        rank = candidate.ranks.get(name)
+        return 1.0 / (1.0 + math.log1p(rank)) if rank else 0.0
+    dense = inverse("dense")
+    passage = candidate.source == "passage"
+    return {"rank": 1.0 / (1.0 + candidate.rank) if passage else 0.0, "r_bm25": inverse("bm25"),
+            "r_ngram": inverse("ngram"), "r_dense": dense, "inside": candidate.features.get("inside", 0.0),
+            "row_hit": candidate.features.get("row_hit", 0.0),
+            "english_dense": dense if frame.english else 0.0}
+
+
+def figures_of(text: str) -> list[str]:
+    """The figures of a text that are not years."""
+    return [m.group(0).strip() for m in _FIGURE.finditer(text) if not _YEAR.fullmatch(m.group(0).strip())]
+
+
+def periods_of(candidate: Candidate, table: Table | None) -> set[str]:
+    """The years a unit speaks of: in its text, its table's columns, or (for prose) its document's period."""
+    years = set(_YEAR.findall(candidate.unit.text))
+    if table is not None:
+        row = table.rows[candidate.unit.row] if candidate.unit.row < len(table.rows) else None
+        used = {c.column for c in row.cells} if row else set()
+        years |= {table.columns[i].period[:4] for i in used if 0 <= i < len(table.columns) and table.columns[i].period}
+        years |= set(_YEAR.findall(" ".join(c.header for c in table.columns)))
+    return years
+
+
+def agreement(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> dict[str, float]:
+    """Whether the unit has the kind of answer asked: a figure, the year, the kind, the unit, the group."""
+    frame, text = ctx.frame, candidate.unit.text
+    table = table_of(candidate, doc.document if doc else None)
+    figures = figures_of(text)
+    years = periods_of(candidate, table) | ({candidate.meta.period[:4]} if candidate.unit.kind != "row" else set())
+    asked = set(frame.years)
+    kinds = {c.kind for c in table.columns} if table is not None else {
+        k for k, cues in ctx.lexicon.question_kinds.items() if cues.find(text)}
+    units_asked = {u for u, cues in ctx.lexicon.units.items() if u in ("%", "tkr", "mkr") and cues.find(frame.question)}
+    carried = [q for q in frame.qualifiers if q in text.replace(" ", "")]
+    total = table is not None and bool(ctx.lexicon.table_total.starts(table.rows[candidate.unit.row].label)) if (
+        table is not None and candidate.unit.row < len(table.rows)) else False
+    return {
+        "total_row": 1.0 if total and "total" in frame.intents else 0.0,
+        "num_match": 1.0 if frame.numeric and figures else 0.0,
+        "num_missing": 1.0 if frame.numeric and not figures else 0.0,
+        "year_match": len(asked & years) / len(asked) if asked else 0.0,
+        "year_other": 1.0 if asked and years and not asked & years else 0.0,
+        "kind_match": 1.0 if frame.kinds and frame.kinds & kinds else 0.0,
+        "unit_match": 1.0 if units_asked and any(ctx.lexicon.units[u].find(f"{text} {header_text(table)}")
+                                                 for u in units_asked) else 0.0,
+        "qual_match": 1.0 if frame.qualifiers and len(carried) == len(frame.qualifiers) else 0.0,
+        "qual_missing": 1.0 if frame.qualifiers and len(carried) < len(frame.qualifiers) else 0.0,
+    }
+
+
+def shape(candidate: Candidate, ctx: Context) -> dict[str, float]:
+    """What kind of unit it is, and whether that suits what the question asks (why, who, when, list, trend)."""
+    unit, frame, lex = candidate.unit, ctx.frame, ctx.lexicon
+    text = unit.text
+    return {
+        "is_row": 1.0 if unit.kind == "row" else 0.0,
+        "is_item": 1.0 if unit.kind == "item" else 0.0,
+        "is_heading": 1.0 if unit.kind == "heading" else 0.0,
+        "why_cause": 1.0 if "why" in frame.intents and lex.causal.find(text) else 0.0,
+        "who_name": 1.0 if "who" in frame.intents and _NAME.search(text) else 0.0,
+        "when_date": 1.0 if "when" in frame.intents and (_DATE.search(text) or _YEAR.search(text)) else 0.0,
+        "list_item": 1.0 if "list" in frame.intents and (unit.kind == "item" or text.rstrip().endswith(":")) else 0.0,
+        "trend_series": 1.0 if "trend" in frame.intents and len(figures_of(text)) >= 2 else 0.0,
+        "length": min(1.0, len(text) / 400),
+    }
+
+
+def featurize(candidates: list[Candidate], ctx: Context) -> None:
+    """Compute every named feature of every candidate (in place)."""
+    for candidate in candidates:
+        doc = ctx.units(candidate.unit.document)
+        values = {**lexical(candidate, ctx, doc), **retrieval(candidate, ctx.frame), **agreement(candidate, ctx, doc),
+                  **shape(candidate, ctx)}
+        candidate.features = {name: float(values.get(name, 0.0)) for name in FEATURES}

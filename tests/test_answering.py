@@ -1,0 +1,143 @@
+"""The answering stages one by one, on small documents: units, features, selection, composition, verification."""
+
+from __future__ import annotations
+
+from assistant.answering.candidates import UnitCache, gather, merge_rows
+from assistant.answering.compose import compose, render_row
+from assistant.answering.features import Context, Idf, featurize, weighted_terms
+from assistant.answering.frame import build_frame
+from assistant.answering.rows import RowIndex
+from assistant.answering.scorer import load_weights, rank
+from assistant.answering.select import Pick, expand
+from assistant.answering.units import DocumentUnits
+from assistant.answering.verify import check_answer, unsupported_numbers
+from assistant.language import WordMatcher, load_lexicon
+from assistant.retrieve import ScoredChunk
+from assistant.types import Candidate, Chunk, Citation, DocumentMeta, Unit
+from tests.retrieval_fixtures import make_document
+
+LEX = load_lexicon()
+MATCHER = WordMatcher(LEX)
+META = dict(title="Uppföljning april 2025", municipality="Kungsbacka kommun", body="Byggnadsnämnden",
+            kind="report", period="2025")
+TEXT = (
+    "Ekonomi\n\n"
+    "Byggnadsnämnden redovisar ett utfall mot budget på -0,9 miljoner kronor per april. "
+    "Underskottet beror främst på lägre intäkter för bygglov.\n\n"
+    "Nämnden har följande risker:\n"
+    "• Färre bygglovsansökningar\n"
+    "• Höjda räntor\n\n"
+    "Driftredovisning\n"
+    "Verksamhet\tBokslut 2024\tÅrsbudget 2025\tHelårsprognos 2025\tAvvikelse 2025\n"
+    "Geodata & Bygglov\t\t\t\t\n"
+    "Intäkter\t30,2\t32,3\t32,3\t0,0\n"
+    "Kostnader\t-48,6\t-53,8\t-55\t-1,2\n"
+    "Periodens resultat\t-35,1\t-40,4\t-40,4\t0,0\n"
+)
+DOC = make_document("bygg.md", TEXT, **META)
+
+
+def documents(name: str):  # noqa: ANN201
+    return DOC if name == DOC.name else None
+
+
+def test_units_are_rows_from_the_tables_sentences_and_list_items() -> None:
+    units = DocumentUnits(DOC).units
+    kinds = [(u.kind, u.text[:20]) for u in units]
+    assert ("row", "Intäkter\t30,2\t32,3\t3") in kinds
+    assert ("item", "• Färre bygglovsansö") in kinds
+    sentences = [u for u in units if u.kind == "sentence"]
+    assert sentences[0].text.startswith("Byggnadsnämnden redovisar") and sentences[0].text.endswith("per april.")
+    assert all(TEXT[u.start:u.end] == u.text for u in units)
+
+
+def chunk_over(start: int, end: int) -> ScoredChunk:
+    chunk = Chunk(id="c", document_id=DOC.id, document=DOC.name, section="", start=start, end=end,
+                  text=TEXT[start:end])
+    return ScoredChunk(chunk, 1.0, DOC.meta, {"bm25": 1})
+
+
+def scored(question: str) -> list[Candidate]:
+    frame = build_frame(question, MATCHER, LEX, {"Kungsbacka kommun"})
+    cache = UnitCache(documents)
+    candidates = gather([chunk_over(0, len(TEXT))], cache)
+    ctx = Context(frame, weighted_terms(frame.terms, Idf()), MATCHER, LEX, cache)
+    featurize(candidates, ctx)
+    return rank(candidates, load_weights())
+
+
+def test_features_name_what_agrees_with_the_question() -> None:
+    by_text = {c.unit.text.split("\t")[0]: c for c in scored("Vad var helårsprognosen för kostnaderna 2025?")}
+    row = by_text["Kostnader"]
+    assert row.features["is_row"] == 1.0 and row.features["year_match"] == 1.0 and row.features["kind_match"] == 1.0
+    assert row.features["cov_label"] > 0 and row.features["num_match"] == 1.0
+    sentence = next(c for c in by_text.values() if c.unit.text.startswith("Underskottet"))
+    assert sentence.features["num_missing"] == 1.0
+    why = {c.unit.text[:12]: c for c in scored("Varför blev det underskott per april?")}
+    assert why["Underskottet"].features["why_cause"] == 1.0
+
+
+def test_a_total_row_agrees_with_a_question_about_the_whole() -> None:
+    rows = {c.unit.text.split("\t")[0]: c for c in scored("Vilket resultat prognostiserar nämnden totalt 2025?")}
+    assert rows["Periodens resultat"].features["total_row"] == 1.0
+    assert rows["Intäkter"].features["total_row"] == 0.0
+
+
+def test_the_row_index_finds_a_row_by_its_table_and_merges_with_passage_candidates() -> None:
+    index = RowIndex(MATCHER)
+    index.refresh(lambda: [DOC], generation=1)
+    frame = build_frame("Helårsprognos för periodens resultat 2025?", MATCHER, LEX, set())
+    hits = index.search(frame.terms, weighted_terms(frame.terms, Idf()), allowed=None)
+    assert hits[0][0].unit.text.startswith("Periodens resultat")
+    assert index.search(frame.terms, weighted_terms(frame.terms, Idf()), allowed={"another-doc"}) == []
+    row = Candidate(hits[0][0].unit, DOC.meta, "row", 0)
+    passages = gather([chunk_over(0, len(TEXT))], UnitCache(documents))
+    merged = merge_rows(passages, [row])
+    assert len(merged) == len(passages)  # the row was a passage candidate already: it gets the row rank
+    assert next(c for c in merged if c.unit.start == row.unit.start).features["row_hit"] == 1.0
+
+
+def test_a_row_is_read_out_with_its_headers_the_asked_column_first() -> None:
+    table = DOC.tables[0]
+    row = next(r for r in table.rows if r.label == "Kostnader")
+    frame = build_frame("Vad är helårsprognosen 2025?", MATCHER, LEX, set())
+    text = render_row(table, row, frame)
+    assert text.startswith("Kostnader (Geodata & Bygglov) (Driftredovisning) – Helårsprognos 2025: -55; ")
+    assert "Bokslut 2024: -48,6" in text and "Avvikelse 2025: -1,2" in text
+
+
+def test_composition_cites_exact_text_and_every_figure_stands_in_a_cited_passage() -> None:
+    units = DocumentUnits(DOC)
+    row = next(u for u in units.units if u.kind == "row" and u.text.startswith("Kostnader"))
+    candidate = Candidate(row, DOC.meta, "passage", 0)
+    frame = build_frame("Vad är helårsprognosen för kostnaderna 2025?", MATCHER, LEX, set())
+    composed = compose([Pick(row, candidate, "main")], frame, documents, lambda *_: False)
+    cite = composed.citations[0]
+    assert TEXT[cite.start:cite.end] == cite.quote and "Helårsprognos 2025" in cite.header
+    assert cite.unreviewed and "ej granskad" in composed.text
+    assert unsupported_numbers(composed.text, composed.citations) == []
+
+
+def test_verification_rejects_a_number_no_cited_passage_holds() -> None:
+    cite = Citation(key="1", document="d", start=0, end=10, quote="Sjukfrånvaron var 5,9 procent 2024.")
+    assert unsupported_numbers("Sjukfrånvaron var 6,1 procent 2024 [1].", [cite]) == ["6,1 procent"]
+    assert check_answer("Sjukfrånvaron var 5,9 procent [1].", [cite]) == []
+    assert check_answer("Sjukfrånvaron var 5,9 procent [7].", [cite])[0].startswith("okänd källnyckel")
+
+
+def test_a_list_introduction_brings_its_items_and_a_why_question_its_reason() -> None:
+    units = DocumentUnits(DOC)
+    intro = next(u for u in units.units if u.text.startswith("Nämnden har följande risker"))
+    frame = build_frame("Vilka risker har nämnden?", MATCHER, LEX, set())
+    picks = expand(Pick(intro, Candidate(intro, DOC.meta, "passage", 0), "main"), frame, units, LEX)
+    assert [p.unit.text for p in picks[1:]] == ["• Färre bygglovsansökningar", "• Höjda räntor"]
+    result = next(u for u in units.units if u.text.startswith("Byggnadsnämnden redovisar"))
+    frame = build_frame("Varför blev resultatet -0,9 miljoner per april?", MATCHER, LEX, set())
+    picks = expand(Pick(result, Candidate(result, DOC.meta, "passage", 0), "main"), frame, units, LEX)
+    assert picks[-1].role == "reason" and picks[-1].unit.text.startswith("Underskottet beror")
+
+
+def test_a_unit_type_carries_its_document_span() -> None:
+    unit = Unit("d", 0, 4, "sentence", "Text")
+    assert (unit.document, unit.start, unit.end) == ("d", 0, 4)
+    assert DocumentMeta(**META).body == "Byggnadsnämnden"
