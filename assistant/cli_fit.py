@@ -56,7 +56,7 @@ def fit_command(
     cv = cross_validate(examples, folds, c)
     weights = fitted_weights(examples, c, notes={"fitted_on": [str(p) for p, _ in _sets(sets, Path("."))],
                                                  "questions": len(examples), "cross_validation": cv})
-    weights.notes["training"] = summary(tops(examples, weights.coef, weights.intercept), weights.threshold)
+    weights.notes["training"] = summary(tops(examples, weights), weights.threshold)
     out.write_text(weights.to_json(), encoding="utf-8")
     console.print(json.dumps({"cross_validation": cv, "training": weights.notes["training"],
                               "threshold": weights.threshold}, ensure_ascii=False, indent=1))

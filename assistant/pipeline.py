@@ -10,6 +10,7 @@ from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.answering import Answerer
+    from assistant.answering.vectors import UnitVectors
     from assistant.embed import Embedder
     from assistant.factdb import FactDB
     from assistant.index import HybridIndex
@@ -67,7 +68,11 @@ def build_factdb(settings: Settings, sync: bool = True) -> FactDB:
 
 def build_sinks(settings: Settings) -> list[IndexSink]:
     """The index sinks that must mirror the registry's primary documents: the search index and the fact store."""
-    return [build_index(settings), build_factdb(settings)]
+    sinks: list[IndexSink] = [build_index(settings), build_factdb(settings)]
+    vectors = build_unit_vectors(settings)
+    if vectors is not None:
+        sinks.append(vectors)
+    return sinks
 
 
 def build_ingestor(settings: Settings) -> Ingestor:
@@ -88,4 +93,15 @@ def build_answerer(settings: Settings, retriever: Retriever | None = None) -> An
 
     facts = build_factdb(settings, sync=False)
     return Answerer(retriever or build_retriever(settings), DocumentCache(settings.data_dir), settings.answer,
-                    build_llm(settings), facts_of=facts.in_span)
+                    build_llm(settings), facts_of=facts.in_span, vectors=build_unit_vectors(settings))
+
+
+def build_unit_vectors(settings: Settings) -> UnitVectors | None:
+    """Unit vectors through the embedding cache (None when the cache is off)."""
+    from assistant.answering.vectors import UnitVectors
+    from assistant.embed import CachedEmbedder
+
+    embedder = build_embedder(settings)
+    if not isinstance(embedder, CachedEmbedder):
+        return None
+    return UnitVectors(embedder, settings.answer.embed_missing)

@@ -164,6 +164,15 @@ def meta_matches(meta: DocumentMeta, filters: Filters) -> bool:
     return not (filters.period and filters.period not in meta.period)
 
 
+def _names_body(body: str, text: str) -> bool:
+    """The question names every distinctive word of the body's name ('Vård & Omsorg' of 'Nämnden för Vård &
+    Omsorg', 'Tekniks' of 'Nämnden för Teknik'); generic words ('nämnden', 'för') come from the lexicon."""
+    generic = load_lexicon().body_generic
+    core = [w for w in re.findall(r"\w+", body.lower()) if w not in generic and len(w) >= 3]
+    words = re.findall(r"\w+", text)
+    return bool(core) and all(any(w.startswith(c) for w in words) for c in core)
+
+
 @dataclass
 class InferredFilters:
     """What the question itself names: hard filters (municipality, body) and soft hints (period, kind)."""
@@ -182,7 +191,8 @@ def infer_filters(question: str, metas: Iterable[DocumentMeta]) -> InferredFilte
     municipalities = {m.municipality for m in metas if m.municipality}
     bodies = {m.body for m in metas if m.body}
     found_m = sorted(m for m in municipalities if re.search(r"\b" + re.escape(_norm(m)), text))
-    found_b = sorted(b for b in bodies if _norm(b) in text or _norm(b).replace("- och ", " och ") in text)
+    found_b = sorted(b for b in bodies if _norm(b) in text or _norm(b).replace("- och ", " och ") in text
+                     or _names_body(b, text))
     periods = _YEAR_RE.findall(question)
     kinds = [kind for kind, cues in load_lexicon().document_kinds.items() if cues.find(text)]
     filters = Filters(

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from assistant.embed import Embedder, embed_query
 from assistant.evalset import normalize_ws
 from assistant.index import HybridIndex
@@ -82,6 +84,7 @@ class RetrievalResult:
     filters: dict[str, Any]
     expansions: list[str]
     timings_ms: dict[str, float]
+    vector: np.ndarray | None = None  # the question's embedding (None when the dense ranker is off)
 
 
 class Retriever:
@@ -157,6 +160,7 @@ class Retriever:
             hints = infer_filters(question, []) if self.settings.infer_filters else None
         n = self.settings.candidates
         rankings: dict[str, list[tuple[str, float]]] = {}
+        vector = None
         if self.settings.dense_weight > 0:
             with timer("embed"):
                 vector = embed_query(self.embedder, [" ".join([question, *expansions])])[0]
@@ -177,7 +181,7 @@ class Retriever:
                 ranked = self._boost(ranked, hints.periods, hints.kinds)
             chunks = self._select(ranked, k, groups)
         timings = timer.done()
-        return RetrievalResult(question, chunks, applied, expansions, timings)
+        return RetrievalResult(question, chunks, applied, expansions, timings, vector)
 
     def _boost(
         self, ranked: list[tuple[str, float, dict[str, int]]], periods: list[str], kinds: list[str]

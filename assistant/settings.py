@@ -125,6 +125,9 @@ class AnswerSettings(_Section):
     candidates: int = Field(8, gt=0, description="Passages searched for supporting sentences and table rows.")
     passages: int = Field(20, gt=0, description="Retrieved passages whose units (and their neighbours) are scored.")
     rows: int = Field(8, ge=0, description="Table rows the row index adds to the candidates.")
+    embed_missing: int = Field(
+        12, ge=0, description="Units without a cached vector embedded while answering (documents ingested before)."
+    )
     weights: Path | None = Field(
         None, description="Scorer weights file (assistant fit writes it); empty means the one in the package."
     )

@@ -217,6 +217,7 @@ class Answer(_Model):
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list, description="Why an LLM answer was replaced, and similar.")
+    confidence: float | None = Field(None, description="The answerability score the refusal threshold is set on.")
 
 
 class DraftRequest(_Model):

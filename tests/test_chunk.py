@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.chunk import (
     HEADER_SEPARATOR,
     Chunker,

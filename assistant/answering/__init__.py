@@ -10,13 +10,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol
 
+import numpy as np
+
 from assistant.answering.candidates import UnitCache, gather, merge_rows
 from assistant.answering.compose import compose
 from assistant.answering.features import Context, Idf, context_text, featurize, weighted_terms
 from assistant.answering.frame import Frame, build_frame
 from assistant.answering.rows import RowIndex, meta_of
-from assistant.answering.scorer import load_weights, rank
+from assistant.answering.scorer import answerability, load_weights, question_features, rank
 from assistant.answering.select import Selector
+from assistant.answering.vectors import UnitVectors
 from assistant.answering.verify import check_answer, unsupported_numbers
 from assistant.language import Term, WordMatcher, load_lexicon
 from assistant.llm import LLM
@@ -43,13 +46,14 @@ class Answerer:
     """Question → Answer with citations, or a refusal that says why; an LLM, when configured, only rewrites."""
 
     def __init__(self, retriever: Retriever, documents: Documents, settings: AnswerSettings, llm: LLM | None = None,
-                 facts_of: FactsOf | None = None) -> None:
+                 facts_of: FactsOf | None = None, vectors: UnitVectors | None = None) -> None:
         self.retriever, self.documents, self.settings, self.llm = retriever, documents, settings, llm
         self.lexicon = load_lexicon()
         self.matcher = WordMatcher(self.lexicon)
         self.units = UnitCache(documents)
         self.idf = Idf()
         self.rows = RowIndex(self.matcher)
+        self.vectors = vectors
         self.weights = load_weights(settings.weights)
         self.facts_of: FactsOf = facts_of or (lambda name, start, end: [])
         self.selector = Selector(self.matcher, self.lexicon, self.units, self._context)
@@ -62,17 +66,19 @@ class Answerer:
         if frame.unknown_place:
             return self._refuse(request.question, [], f"det finns inga dokument från {frame.unknown_place} i "
                                                       "underlaget")
-        chunks, applied, allowed = self._retrieve(request, frame)
+        chunks, applied, allowed, vector = self._retrieve(request, frame)
         timings["retrieve"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
-        ranked = self._ranked(frame, chunks, frame.terms, allowed)
+        ranked = self._ranked(frame, chunks, frame.terms, allowed, vector)
         places = list(applied.get("balanced") or [])
-        picks = self.selector.choose(ranked, frame, self.weights.threshold, self.weights.part,
+        confidence = answerability(question_features(ranked, frame.english), self.weights)
+        picks = self.selector.choose(ranked, frame, confidence >= self.weights.threshold, self.weights.part,
                                      lambda cands, terms: self._rescored(frame, cands, terms), places)
         timings["score"] = (time.perf_counter() - clock) * 1000
         if not picks:
-            return self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det som "
-                                "frågan gäller", timings)
+            refusal = self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det som "
+                                   "frågan gäller", timings)
+            return refusal.model_copy(update={"confidence": round(confidence, 4)})
         composed = compose(picks, frame, self.documents, self._reviewed)
         unsupported = unsupported_numbers(composed.text, composed.citations)
         if unsupported:  # cannot happen for a composed answer; a refusal beats a number without a source
@@ -80,7 +86,8 @@ class Answerer:
         facts = [f for p in picks if p.unit.kind == "row" for f in self.facts_of(p.unit.document, p.unit.start,
                                                                                     p.unit.end)]
         answer = Answer(question=request.question, answer=composed.text, refused=False,
-                        citations=composed.citations, facts=facts, notes=composed.notes, timings_ms=timings)
+                        citations=composed.citations, facts=facts, notes=composed.notes, timings_ms=timings,
+                        confidence=round(confidence, 4))
         if self.llm is not None:
             clock = time.perf_counter()
             answer = self._polish(answer)
@@ -90,11 +97,12 @@ class Answerer:
     def candidates(self, request: AskRequest) -> tuple[Frame, list[Candidate]]:
         """The question's frame and its scored candidates, best first (for fitting and inspection)."""
         frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history)
-        chunks, _, allowed = self._retrieve(request, frame)
-        return frame, self._ranked(frame, chunks, frame.terms, allowed)
+        chunks, _, allowed, vector = self._retrieve(request, frame)
+        return frame, self._ranked(frame, chunks, frame.terms, allowed, vector)
 
     # -- stages ------------------------------------------------------------------------------------------------
-    def _retrieve(self, request: AskRequest, frame: Frame) -> tuple[list[ScoredChunk], dict, set[str] | None]:
+    def _retrieve(self, request: AskRequest, frame: Frame
+                  ) -> tuple[list[ScoredChunk], dict, set[str] | None, np.ndarray | None]:
         query = request.question
         if frame.followup and request.history:
             query = f"{request.history[-1][0]} {request.question}"
@@ -102,17 +110,26 @@ class Answerer:
                           period=request.period or "", access=tuple(request.roles))
         result = self.retriever.search(query, k=max(request.k, self.settings.passages), filters=filters)
         allowed, _, _ = self.retriever.allowed_documents(query, filters)
-        return [c for c in result.chunks if self._allowed(c, request)], result.filters, allowed
+        return [c for c in result.chunks if self._allowed(c, request)], result.filters, allowed, result.vector
 
-    def _ranked(self, frame: Frame, chunks: list[ScoredChunk], terms: list[Term],
-                allowed: set[str] | None) -> list[Candidate]:
+    def _ranked(self, frame: Frame, chunks: list[ScoredChunk], terms: list[Term], allowed: set[str] | None,
+                vector: np.ndarray | None = None) -> list[Candidate]:
         lexical = self.retriever.index.lexical
         self.idf.refresh(lexical.records, lexical.generation)
         weights = weighted_terms(terms, self.idf)
         candidates = merge_rows(gather(chunks, self.units), self._rows(terms, weights, allowed, lexical.generation))
-        ctx = Context(replace(frame, terms=terms), weights, self.matcher, self.lexicon, self.units)
+        ctx = Context(replace(frame, terms=terms), weights, self.matcher, self.lexicon, self.units,
+                      self._similarity(candidates, vector))
         featurize(candidates, ctx)
         return rank(candidates, self.weights)
+
+    def _similarity(self, candidates: list[Candidate], vector: np.ndarray | None) -> dict[tuple[str, int, int], float]:
+        """The question's cosine similarity to each candidate unit (empty without unit vectors)."""
+        if self.vectors is None or vector is None:
+            return {}
+        pairs = [(c.unit, d) for c in candidates if (d := self.documents(c.unit.document)) is not None]
+        found = self.vectors.lookup(pairs)
+        return {span: float(np.dot(v, vector)) for span, v in found.items()}
 
     def _rows(self, terms: list[Term], weights: dict[str, float], allowed: set[str] | None,
               generation: object) -> list[Candidate]:
@@ -133,7 +150,7 @@ class Answerer:
         return rank(copies, self.weights)
 
     def _context(self, candidate: Candidate) -> str:
-        return context_text(candidate, self.units(candidate.unit.document))
+        return context_text(candidate, self.units(candidate.unit.document), self.lexicon)
 
     def _reviewed(self, name: str, start: int, end: int) -> bool | None:
         facts = self.facts_of(name, start, end)

@@ -9,7 +9,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answering.frame import Frame
@@ -27,7 +27,7 @@ FEATURES = (
     "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "miss_key", "rank", "r_bm25",
     "r_ngram", "r_dense", "row_hit", "inside", "num_match", "num_missing", "year_match", "year_other", "kind_match",
     "unit_match", "qual_match", "qual_missing", "total_row", "is_row", "is_item", "is_heading", "why_cause",
-    "who_name", "when_date", "list_item", "trend_series", "length", "english_dense",
+    "who_name", "when_date", "list_item", "trend_series", "length", "english_dense", "u_dense", "u_dense_rel",
 )
 
 
@@ -55,13 +55,15 @@ class Idf:
 
 @dataclass
 class Context:
-    """What a candidate is read with: the texts around it, and the question's weighted terms."""
+    """What a candidate is read with: the texts around it, the question's weighted terms, and the cosine
+    similarity of the question to each unit (by document and span; empty without unit vectors)."""
 
     frame: Frame
     weights: dict[str, float]
     matcher: WordMatcher
     lexicon: Lexicon
     units: Callable[[str], DocumentUnits | None]
+    similarity: dict[tuple[str, int, int], float] = field(default_factory=dict)
 
 
 def weighted_terms(terms: list[Term], idf: Idf) -> dict[str, float]:
@@ -90,7 +92,7 @@ def header_text(table: Table | None) -> str:
     return " ".join([table.caption, *(c.header for c in table.columns)])
 
 
-def context_text(candidate: Candidate, doc: DocumentUnits | None) -> str:
+def context_text(candidate: Candidate, doc: DocumentUnits | None, lexicon: Lexicon) -> str:
     """The unit's section, and for a row its table's caption, headers and group; for a list item its lead-in."""
     unit = candidate.unit
     parts = [unit.section]
@@ -100,6 +102,9 @@ def context_text(candidate: Candidate, doc: DocumentUnits | None) -> str:
     elif doc is not None and unit.kind == "item":
         lead = [u for u in doc.before(unit, 6) if u.kind != "item"]
         parts.append(lead[-1].text if lead else "")
+    elif doc is not None and unit.kind == "sentence" and lexicon.continuation.starts(unit.text):
+        before = doc.before(unit, 1)  # 'Det beror på …' leans on the sentence before it
+        parts.append(before[-1].text if before else "")
     return " ".join(p for p in parts if p)
 
 
@@ -107,7 +112,7 @@ def lexical(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> di
     """Coverage of the question's terms in the unit, its context, its section and its table header."""
     terms, weights, matcher = ctx.frame.terms, ctx.weights, ctx.matcher
     own = matcher.match(terms, candidate.unit.text)
-    around = matcher.match(terms, context_text(candidate, doc))
+    around = matcher.match(terms, context_text(candidate, doc, ctx.lexicon))
     both = {k: max(own.get(k, 0.0), around.get(k, 0.0)) for k in {*own, *around}}
     ranked = sorted(terms, key=lambda t: -weights.get(t.stem, 0.0))
     key = both.get(ranked[0].stem, 0.0) if ranked else 0.0
@@ -201,10 +206,19 @@ def shape(candidate: Candidate, ctx: Context) -> dict[str, float]:
     }
 
 
+def semantic(candidate: Candidate, ctx: Context, best: float) -> dict[str, float]:
+    """The question's cosine similarity to the unit itself, and how far it lies below the best unit's."""
+    similarity = ctx.similarity.get((candidate.unit.document, candidate.unit.start, candidate.unit.end))
+    if similarity is None:
+        return {"u_dense": 0.0, "u_dense_rel": -0.2}
+    return {"u_dense": similarity, "u_dense_rel": similarity - best}
+
+
 def featurize(candidates: list[Candidate], ctx: Context) -> None:
     """Compute every named feature of every candidate (in place)."""
+    best = max(ctx.similarity.values(), default=0.0)
     for candidate in candidates:
         doc = ctx.units(candidate.unit.document)
         values = {**lexical(candidate, ctx, doc), **retrieval(candidate, ctx.frame), **agreement(candidate, ctx, doc),
-                  **shape(candidate, ctx)}
+                  **shape(candidate, ctx), **semantic(candidate, ctx, best)}
         candidate.features = {name: float(values.get(name, 0.0)) for name in FEATURES}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answering.features import FEATURES
-from assistant.answering.scorer import Weights
+from assistant.answering.scorer import QUESTION_FEATURES, Weights
 from assistant.evalset import EvalItem
 from assistant.evaluate import GoldSpan, locate_gold
 from assistant.types import Candidate
@@ -30,6 +30,7 @@ class Example:
     answerable: bool
     features: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    english: bool = False
 
 
 def covers(candidate: Candidate, gold: GoldSpan) -> bool:
@@ -47,7 +48,7 @@ def covers(candidate: Candidate, gold: GoldSpan) -> bool:
 def example(item: EvalItem, candidates: list[Candidate], texts: dict[str, str]) -> Example:
     """A question's candidates as rows of features with labels."""
     golds = locate_gold(item, texts)
-    ex = Example(item.id, item.category != "unanswerable")
+    ex = Example(item.id, item.category != "unanswerable", english=item.lang == "en")
     for candidate in candidates:
         ex.features.append([candidate.features.get(name, 0.0) for name in FEATURES])
         ex.labels.append(1 if ex.answerable and any(covers(candidate, g) for g in golds) else 0)
@@ -80,18 +81,50 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def tops(examples: list[Example], coef: dict[str, float], intercept: float) -> list[tuple[float, bool, bool]]:
-    """Per question: (best score, best candidate is right, question has an answer)."""
+def _question_rows(examples: list[Example], coef: dict[str, float], intercept: float
+                   ) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+    """Per question: the answerability features (from its candidates ranked by the given weights), whether the
+    best candidate is right, and whether the question has an answer."""
+    from assistant.answering.scorer import question_features
+    from assistant.types import Candidate, DocumentMeta, Unit
+
     w = np.array([coef.get(name, 0.0) for name in FEATURES])
-    out = []
+    rows, right, has = [], [], []
     for ex in examples:
-        if not ex.features:
-            out.append((0.0, False, ex.answerable))
-            continue
-        z = np.array(ex.features) @ w + intercept
-        best = int(np.argmax(z))
-        out.append((_sigmoid(float(z[best])), bool(ex.labels[best]), ex.answerable))
-    return out
+        ranked: list[Candidate] = []
+        if ex.features:
+            z = np.array(ex.features) @ w + intercept
+            order = np.argsort(-z)
+            for i in order[:10]:
+                c = Candidate(Unit("", 0, 0, "sentence", ""), DocumentMeta(), "passage", 0,
+                              features=dict(zip(FEATURES, ex.features[i], strict=True)))
+                c.score = _sigmoid(float(z[i]))
+                ranked.append(c)
+        q = question_features(ranked, ex.english)
+        rows.append([q[k] for k in QUESTION_FEATURES])
+        right.append(bool(ex.features) and bool(ex.labels[int(np.argmax(np.array(ex.features) @ w))]))
+        has.append(ex.answerable)
+    return np.array(rows, dtype=float), np.array(right), has
+
+
+def fit_answerability(examples: list[Example], coef: dict[str, float], intercept: float,
+                      c: float = 1.0) -> tuple[dict[str, float], float]:
+    """Logistic regression: does the best candidate answer the question? (unanswerable questions: never)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, right, has = _question_rows(examples, coef, intercept)
+    y = np.array([int(r and h) for r, h in zip(right, has, strict=True)])
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(x, y)
+    return dict(zip(QUESTION_FEATURES, (float(v) for v in model.coef_[0]), strict=True)), float(model.intercept_[0])
+
+
+def tops(examples: list[Example], weights: Weights) -> list[tuple[float, bool, bool]]:
+    """Per question: (answerability of its best candidate, best candidate is right, question has an answer)."""
+    x, right, has = _question_rows(examples, weights.coef, weights.intercept)
+    a = np.array([weights.answer_coef.get(k, 0.0) for k in QUESTION_FEATURES])
+    probs = [_sigmoid(float(z)) for z in x @ a + weights.answer_intercept] if weights.answer_coef else list(x[:, 0])
+    return [(p, bool(r), h) for p, r, h in zip(probs, right, has, strict=True)]
 
 
 def calibrate(top: list[tuple[float, bool, bool]]) -> float:
@@ -126,15 +159,16 @@ def cross_validate(examples: list[Example], folds: int = 5, c: float = 1.0) -> d
     for k in range(folds):
         train = [ex for i, ex in enumerate(examples) if i % folds != k]
         test = [ex for i, ex in enumerate(examples) if i % folds == k]
-        coef, intercept = fit(train, c)
-        threshold = calibrate(tops(train, coef, intercept))
-        results.append(summary(tops(test, coef, intercept), threshold))
+        weights = fitted_weights(train, c)
+        results.append(summary(tops(test, weights), weights.threshold))
     return {key: round(sum(r[key] for r in results) / len(results), 4) for key in results[0]}
 
 
-def fitted_weights(examples: list[Example], c: float = 1.0, part_margin: float = 0.1,
+def fitted_weights(examples: list[Example], c: float = 1.0, part: float = 0.5,
                    notes: dict[str, object] | None = None) -> Weights:
-    """Weights fitted on all examples with the threshold calibrated on their scores."""
+    """Both models fitted on all examples, the threshold calibrated on their answerability scores."""
     coef, intercept = fit(examples, c)
-    threshold = calibrate(tops(examples, coef, intercept))
-    return Weights(coef, intercept, threshold, max(0.05, threshold - part_margin), dict(notes or {}))
+    answer_coef, answer_intercept = fit_answerability(examples, coef, intercept, c)
+    weights = Weights(coef, intercept, answer_coef, answer_intercept, 0.5, part, dict(notes or {}))
+    weights.threshold = calibrate(tops(examples, weights))
+    return weights

@@ -83,11 +83,11 @@ class Selector:
     units: Callable[[str], DocumentUnits | None]
     context: Callable[[Candidate], str]
 
-    def choose(self, ranked: list[Candidate], frame: Frame, threshold: float, part_threshold: float,
+    def choose(self, ranked: list[Candidate], frame: Frame, answerable: bool, part_threshold: float,
                rescore: Callable[[list[Candidate], list[Term]], list[Candidate]],
                places: list[str]) -> list[Pick]:
-        """The picks, best first; [] when the best candidate scores under the threshold."""
-        if not ranked or ranked[0].score < threshold:
+        """The picks, best first; [] when the question is judged not answered by the documents."""
+        if not ranked or not answerable:
             return []
         best = ranked[0]
         picks = expand(Pick(best.unit, best, "main"), frame, self.units(best.unit.document), self.lexicon)

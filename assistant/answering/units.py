@@ -14,6 +14,7 @@ from assistant.types import SourceDocument, Unit
 _BULLET = re.compile(r"^\s*(?:[•▪◦●*–-]|\d{1,2}[.)]|[a-z][.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9«\"(])")
 _MIN_CHARS = 12
+_MIN_WORDS = 3
 _MAX_SENTENCE = 600
 
 
@@ -75,6 +76,8 @@ def _text_units(document: SourceDocument, covered: list[tuple[int, int]]) -> lis
         section = document.section_at(start)
         if _BULLET.match(line):
             out.append(Unit(document.name, start, end, "item", line, section))
+        elif len(line.split()) < _MIN_WORDS and not any(ch.isdigit() for ch in line):
+            continue  # a fragment of a broken layout ('kontroll och') quotes nothing
         elif _heading(line):
             out.append(Unit(document.name, start, end, "heading", line, section))
         else:
@@ -96,8 +99,10 @@ def _paragraph_lines(text: str) -> list[tuple[int, int]]:
 
 
 def _wraps(previous: str, line: str, gap: str) -> bool:
+    """A line that goes on with the one before: it starts in lower case, the one before has not ended, and at
+    most one blank line (a PDF's line or page break) stands between them."""
     stripped = line.lstrip()
-    return (gap.count("\n") == 1 and "\t" not in previous and "\t" not in line and bool(stripped)
+    return (gap.count("\n") <= 2 and "\t" not in previous and "\t" not in line and bool(stripped)
             and stripped[0].islower() and not previous.rstrip().endswith((".", "!", "?", ":"))
             and not _BULLET.match(line))
 

@@ -99,6 +99,7 @@ class Lexicon:
     row_kinds: dict[str, PhraseSet]
     glossary: dict[str, str]
     document_kinds: dict[str, PhraseSet]
+    body_generic: frozenset[str]
     kommuner: tuple[str, ...]
     regioner: tuple[str, ...]
     ambiguous_places: frozenset[str]
@@ -180,6 +181,7 @@ def _build(lexicon: dict[str, Any], glossary: dict[str, Any], places: dict[str, 
         row_kinds={k: PhraseSet(v) for k, v in table.get("row_kind", {}).items()},
         glossary={str(k).lower(): str(v) for k, v in glossary["glossary"].items()},
         document_kinds={k: PhraseSet(v) for k, v in lexicon["document_kinds"].items()},
+        body_generic=frozenset(w.lower() for w in lexicon["bodies"]["generic"]),
         kommuner=tuple(places["kommuner"]), regioner=tuple(places["regioner"]),
         ambiguous_places=frozenset(places.get("ambiguous", [])),
         english_markers=frozenset(language["english_markers"]),
