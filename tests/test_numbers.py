@@ -503,3 +503,22 @@ def test_every_period_label_parses_back_to_the_same_period(form: tuple[str, tupl
     period = parse_period(form[0])
     assert period is not None
     assert parse_period(period.label) == period
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [
+        ("andra tertialet 2024", "2024-T2", date(2024, 5, 1), date(2024, 8, 31)),
+        ("Första tertialet 2025", "2025-T1", date(2025, 1, 1), date(2025, 4, 30)),
+        ("Tertial 3, 2024", "2024-T3", date(2024, 9, 1), date(2024, 12, 31)),
+        ("nov–feb 2024", "2023-11/2024-02", date(2023, 11, 1), date(2024, 2, 29)),  # a span over the new year
+        ("maj–maj 2024", "2024-05", date(2024, 5, 1), date(2024, 5, 31)),
+        ("2023-01/2024-06", "2023-01/2024-06", date(2023, 1, 1), date(2024, 6, 30)),  # not the first half of 2023
+        ("2021-01/2021-13", "2021-01", date(2021, 1, 1), date(2021, 1, 31)),  # month 13 is no month
+        ("2020-13/2021-02", "2020", date(2020, 1, 1), date(2020, 12, 31)),
+    ],
+)
+def test_tertials_and_spans_of_months(text: str, label: str, start: date, end: date) -> None:
+    period = parse_period(text)
+    assert period is not None
+    assert (period.label, period.start, period.end) == (label, start, end)
