@@ -93,6 +93,13 @@ def test_literal_copies_of_fact_values_are_traced_to_the_fact(scope: Scope) -> N
     assert not check(out.text, out.spans, scope, literal=False).passed
 
 
+def test_a_bare_copy_of_a_value_with_a_unit_is_that_value(scope: Scope) -> None:
+    """'84' written for the fact '84 %' copies it; '84 mkr' adds a unit the fact does not have."""
+    assert [(n.source, n.fact_key) for n in check("Värdet 84 (2022).", [], scope).numbers] == [
+        ("fact", "F1"), ("period", "")]
+    assert [n.source for n in check("Värdet 84 mkr.", [], scope).numbers] == ["rejected"]
+
+
 def test_literal_ties_go_to_the_year_named_nearby() -> None:
     same = {"F1": fact("F1", "75 %", 75, "2021", unit="%"), "F2": fact("F2", "75 %", 75, "2022", unit="%")}
     scope = Scope.build(same, "2022")
@@ -300,11 +307,16 @@ def test_an_uncheckable_direction_word_says_so(scope: Scope) -> None:
     [
         # Each sentence is judged by its own values: the second has none.
         ("Andelen var {F1} och {F2}.\nMinskade gjorde också kostnaderna.", ["kan inte kontrolleras"]),
+        ("Andelen var {F1} och {F2}\nMinskade gjorde också kostnaderna.", ["kan inte kontrolleras"]),
+        ("Kostnaderna minskade\n{F2} var andelen 2023.", ["kan inte kontrolleras"]),
+        # A full stop inside a name ends no sentence, and the sentences after it are still told apart.
+        ("Avd. 3 Hemtjänst har {F2}. Kostnaderna ökade.", ["kan inte kontrolleras"]),
         ("Minskade kostnader. Andelen var {F1} och {F2}.", ["kan inte kontrolleras"]),
         ("Kostnaderna minskade.\n{F2} var andelen 2023.", ["kan inte kontrolleras"]),
         ("{F2} är lägre än {F1}.", []),
         # A direction word in a name is no claim, and the words after it are still checked.
         ("Posten Finansiering för minskat heltidsmått finns. Andelen ökade från {F1} till {F2}.", ["stämmer inte"]),
+        ("Ökat stöd till anhöriga 2 fortsätter.", []),
         ("Andelen minskade från {F1} till {F2}. Sedan ökade den från {F1} till {F2}.", ["stämmer inte"]),
         # Unchanged and rising are checked as well as falling.
         ("Andelen var oförändrad: {F11} och {F12}.", []),
@@ -312,6 +324,7 @@ def test_an_uncheckable_direction_word_says_so(scope: Scope) -> None:
         ("Andelen ökade från {F1} via {F2} till {F16}.", []),
         # A value without a value before it, or a missing value, cannot be compared.
         ("Andelen ökade till {F1}.", ["kan inte kontrolleras"]),
+        ("Andelen ökade till {F13}.", ["kan inte kontrolleras"]),
         ("Andelen ökade från {F4} till {F2}.", ["kan inte kontrolleras"]),
         # Comparisons: the two sides of 'än', and the value nearest the word.
         ("Andelen {F1} var högre än {F2}.", []),
@@ -322,6 +335,7 @@ def test_an_uncheckable_direction_word_says_so(scope: Scope) -> None:
         ("Under målvärdet ligger utfallet {F2}.", []),
         ("Målvärdet {F3} nås inte: utfallet {F2} ligger under målvärdet.", []),
         ("Utfallet {F2} ligger under målvärdet, medan prognosen är {F15}.", []),
+        ("Utfallet {F2} har målvärdet {F3} och ligger under målvärdet.", []),
         ("Utfallet {F2} för 2023 ligger över målet för 2022 {F17}.", []),
         ("Andelen {F16} ligger över målet.", ["kan inte kontrolleras"]),
     ],
@@ -347,7 +361,8 @@ def more(facts: dict[str, Fact]) -> Scope:
         "F16": fact("F16", "86 %", 86, "2024", unit="%"),
         "F17": fact("F17", "78 %", 78, "2022", kind="mål", unit="%"),
     }
-    return Scope.build({**facts, **extra}, "2024", labels=["Finansiering för minskat heltidsmått"])
+    labels = ["Finansiering för minskat heltidsmått", "Ökat stöd till anhöriga 2", "Avd. 3 Hemtjänst"]
+    return Scope.build({**facts, **extra}, "2024", labels=labels)
 
 
 def test_findings_are_listed_in_text_order_with_unplaced_ones_last(scope: Scope) -> None:
