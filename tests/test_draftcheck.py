@@ -93,7 +93,7 @@ def test_literal_copies_of_fact_values_are_traced_to_the_fact(scope: Scope) -> N
     assert not check(out.text, out.spans, scope, literal=False).passed
 
 
-def test_a_bare_copy_of_a_value_with_a_unit_is_that_value(scope: Scope) -> None:
+def test_unit_mismatch_a_copy_of_84_percent_written_as_84_mkr_is_rejected(scope: Scope) -> None:
     """'84' written for the fact '84 %' copies it; '84 mkr' adds a unit the fact does not have."""
     assert [(n.source, n.fact_key) for n in check("Värdet 84 (2022).", [], scope).numbers] == [
         ("fact", "F1"), ("period", "")]

@@ -6,7 +6,7 @@ import calendar
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.numbers import (
@@ -486,6 +486,7 @@ def period_forms(draw: st.DrawFn) -> tuple[str, tuple[str, date, date]]:
     return draw(st.sampled_from(forms))
 
 
+@settings(max_examples=300)
 @given(period_forms())
 def test_every_swedish_period_form_names_its_own_months(form: tuple[str, tuple[str, date, date]]) -> None:
     """'H2 2021' is July–December, 'jan–jun 2024' the first half-year, 'tertial 1 2025' January–April: a figure is
