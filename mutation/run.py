@@ -5,8 +5,9 @@ Run: .venv/bin/python mutation/run.py [--modules numbers,pii] [--sample] [--budg
 A full run tests every mutant of each module listed in mutation/modules.toml, writes mutation/REPORT.md and
 mutation/results.json, and exits 1 when a module kills fewer than `floor` of its mutants that are not listed as
 equivalent (mutation/equivalent.toml), or when an equivalent entry no longer names a surviving mutant.
---sample tests the fixed draw of `sample` non-equivalent mutants per module (what CI runs) and exits 1 when one
-of them survives or the whole run takes longer than --budget seconds.
+--sample tests a fixed draw of `sample` mutants per module (what CI runs) from those that are neither listed as
+equivalent nor recorded as surviving by the last full run (mutation/results.json, listed in REPORT.md), and exits 1
+when one of them survives (the score fell) or the whole run takes longer than --budget seconds.
 
 Each module runs in build/mutation/<name>/: a scratch folder linking the repository's sources, tests and the
 folders in [tool.mutmut] also_copy, with a pyproject.toml whose [tool.mutmut] table is the repository's plus the
@@ -114,6 +115,18 @@ def mutants_of(module: Module) -> list[Mutant]:
     return out
 
 
+def _key(mutant: Mutant) -> tuple[str, str, str]:
+    """What names a mutant across runs: its function and its change (mutmut's numbers shift when code changes)."""
+    return mutant.function, mutant.before, mutant.after
+
+
+def known_survivors(module: Module) -> set[tuple[str, str, str]]:
+    """The module's surviving mutants as the last full run recorded them in mutation/results.json (listed in
+    REPORT.md). The CI sample draws from the others: each of those was killed, so one that survives is a fall."""
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    return {(s["function"], s["before"], s["after"]) for s in results.get(module.name, {}).get("survivors", [])}
+
+
 def _toml_table(name: str, values: dict[str, object]) -> str:
     """A TOML table of strings, numbers, booleans and lists of them (JSON literals are TOML literals for these)."""
     return f"[{name}]\n" + "".join(f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in values.items())
@@ -201,7 +214,8 @@ def run_module(module: Module, equivalents: list[Equivalent], sample: int | None
     if sample is None:
         names = [f"{Path(module.path).with_suffix('').as_posix().replace('/', '.')}.*"]
     else:
-        pool = sorted(m.name for m in mutants if m.name not in equivalent)
+        known = known_survivors(module)
+        pool = sorted(m.name for m in mutants if m.name not in equivalent and _key(m) not in known)
         names = sorted(random.Random(f"{seed}:{module.name}").sample(pool, min(sample, len(pool))))
     work = prepare(module)
     run_mutmut(work, names, children, deadline)
@@ -220,8 +234,8 @@ def record(outcome: Outcome) -> dict[str, object]:
         "killed": outcome.killed(), "timeouts": sum(outcome.status.get(m.name) == "timeout" for m in outcome.mutants),
         "survived": len(outcome.survivors()), "equivalent": len(outcome.equivalent),
         "score": round(outcome.score(), 4), "seconds": round(outcome.seconds),
-        "survivors": [{"name": m.name, "status": outcome.status[m.name], "diff": m.diff}
-                      for m in outcome.survivors()],
+        "survivors": [{"name": m.name, "status": outcome.status[m.name], "function": m.function, "before": m.before,
+                       "after": m.after, "diff": m.diff} for m in outcome.survivors()],
         "equivalents": [{"name": n, "reason": e.reason, "diff": diffs[n]} for n, e in outcome.equivalent.items()],
     }
 
@@ -233,7 +247,9 @@ def write_report(results: dict[str, dict], modules: list[Module], floor: float) 
         "# Mutation testing", "",
         "Written by `make mutation` (mutation/run.py: mutmut over each module with only its own test files).",
         f"Floor: {floor:.0%} of the non-equivalent mutants killed in each module. Equivalent mutants and the",
-        "reasons are listed in `mutation/equivalent.toml`; killed counts mutants stopped by a timeout too.", "",
+        "reasons are listed in `mutation/equivalent.toml`; killed counts mutants stopped by a timeout too.",
+        "`make test` runs `make mutation-sample`: a fixed draw of mutants per module from those this run killed",
+        "(`mutation/modules.toml`), failing when one of them survives; the survivors below are not drawn.", "",
         "| module | tests | mutants | killed | survived | equivalent | score | time |",
         "|---|---|---|---|---|---|---|---|",
     ]
