@@ -295,9 +295,11 @@ def main() -> int:
         outcome = run_module(module, equivalents, module.sample if args.sample else None, seed, args.children,
                              deadline)
         outcomes.append(outcome)
-        print(f"{module.path}: {len(outcome.tested())} mutants, {outcome.killed()} killed, "
-              f"{len(outcome.survivors())} survived, {len(outcome.equivalent)} equivalent, "
-              f"score {outcome.score():.1%} ({outcome.seconds:.0f} s)", flush=True)
+        tested = f"{len(outcome.tested())} of {len(outcome.mutants)} mutants drawn" if args.sample else (
+            f"{len(outcome.tested())} mutants")
+        print(f"{module.path}: {tested}, {outcome.killed()} killed, {len(outcome.survivors())} survived, "
+              f"{len(outcome.equivalent)} listed equivalent, score {outcome.score():.1%} ({outcome.seconds:.0f} s)",
+              flush=True)
         for m in outcome.survivors():
             print(f"  survived: {m.name}\n" + "\n".join(f"    {ln}" for ln in m.diff.splitlines()[2:]))
         if args.sample and outcome.survivors():
