@@ -121,7 +121,8 @@ def reflow(lines: list[str], min_length: int = 50) -> list[str]:
 
 
 def _page_edge_furniture(pages: list[list[str]]) -> set[str]:
-    """Lines that open or close at least half the pages (letterheads, running titles), for 3+ pages."""
+    """Lines among the first or last two of at least half the pages (rounded down) and of 3+ pages: letterheads,
+    running titles."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()

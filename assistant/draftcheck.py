@@ -230,7 +230,7 @@ def _period(token: SwedishNumber, scope: Scope) -> bool:
         return parsed is not None and parsed.start in scope.dates
     if token.value is None or token.unit or token.decimals or token.comparator or token.value < 0:
         return False
-    raw = re.sub(r"\s", "", token.raw)
+    raw = token.raw  # years and dates are written without spaces: '2 024' is a count, not the year 2024
     if len(raw) == 4:
         return int(raw) in scope.years
     if len(raw) == 6 and (parsed := parse_period(raw)) is not None:

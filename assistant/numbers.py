@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -187,20 +188,41 @@ class Period:
 
 
 _MONTHS = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+_MONTH = r"(" + "|".join(_MONTHS) + r")[a-zåäö]*\.?"
 _P_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _P_YYMMDD = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})(?!\d)")
-_P_QUARTER = re.compile(r"\b(?:Q([1-4])\s*(\d{4})|(\d{4})\s*Q([1-4])|kvartal\s*([1-4]),?\s*(\d{4}))\b", re.I)
-_P_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")[a-zåäö]*\.?[-\s](\d{4}|\d{2})(?!\d)", re.I)
+_P_QUARTER = re.compile(r"\b(?:Q([1-4])\s*(\d{4})|(\d{4})(?:\s*|-)Q([1-4])|kvartal\s*([1-4]),?\s*(\d{4}))\b", re.I)
+_P_TERTIAL = re.compile(
+    r"\b(?:tertial\s*([1-3]),?\s*(\d{4})|(första|andra|tredje)\s+tertialet\s+(\d{4})|(\d{4})-T([1-3]))\b", re.I)
+_P_MONTH_RANGE = re.compile(rf"\b{_MONTH}\s*[–-]\s*{_MONTH}[-\s](\d{{4}}|\d{{2}})(?!\d)", re.I)
+_P_MONTH = re.compile(rf"\b{_MONTH}[-\s](\d{{4}}|\d{{2}})(?!\d)", re.I)
+_P_MONTH_SPAN = re.compile(r"(?<!\d)(\d{4})-(\d{2})/(\d{4})-(\d{2})(?!\d)")
 _P_YEAR_MONTH = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?![\d-])")
-_P_HALF = re.compile(r"\b(halvår|första halvåret|andra halvåret|H1|H2)\s*(\d{4})\b", re.I)
+_P_HALF = re.compile(r"\b(?:(halvår|första halvåret|andra halvåret|H1|H2)\s*(\d{4})|(\d{4})-(H[12]))\b", re.I)
 _P_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[/–-]\s*((?:19|20)\d{2})(?!\d)")
 _P_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# Spans of whole months within a year that have a name of their own: the year, its halves, quarters and tertials.
+_NAMED_SPANS = {(1, 12): "", (1, 6): "-H1", (7, 12): "-H2", (1, 3): "-Q1", (4, 6): "-Q2", (7, 9): "-Q3",
+                (10, 12): "-Q4", (1, 4): "-T1", (5, 8): "-T2", (9, 12): "-T3"}
+_ORDINALS = {"första": 1, "andra": 2, "tredje": 3}
 
 
 def _month(year: int, month: int) -> Period:
     """The calendar month as a Period."""
     last = calendar.monthrange(year, month)[1]
     return Period(f"{year}-{month:02d}", date(year, month, 1), date(year, month, last))
+
+
+def _months(first_year: int, first: int, last_year: int, last: int) -> Period | None:
+    """Whole months first..last as a Period, named as a year, half, quarter or tertial where it is one
+    ('2024-H1'), else by its first and last month ('2021-01/2021-08'); None when it is no span."""
+    if not (1 <= first <= 12 and 1 <= last <= 12) or (first_year, first) > (last_year, last):
+        return None
+    if (first_year, first) == (last_year, last):
+        return _month(first_year, first)
+    name = _NAMED_SPANS.get((first, last)) if first_year == last_year else None
+    label = f"{first_year}{name}" if name is not None else f"{first_year}-{first:02d}/{last_year}-{last:02d}"
+    return Period(label, date(first_year, first, 1), _month(last_year, last).end)
 
 
 def _valid_date(year: int, month: int, day: int) -> date | None:
@@ -211,31 +233,85 @@ def _valid_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def _day(year: int, month: int, day: int) -> Period | None:
+    """One day as a Period, or None when the numbers are not a date."""
+    d = _valid_date(year, month, day)
+    return Period(d.isoformat(), d, d) if d else None
+
+
+def _month_number(name: str) -> int:
+    """1 for 'jan', 'januari', 'Jan.' …"""
+    return _MONTHS.index(name.lower()[:3]) + 1
+
+
+def _year(digits: str) -> int:
+    """A year written with four digits or two ('21' → 2021)."""
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)
+
+
+def _date(m: re.Match[str]) -> Period | None:
+    return _day(int(m[1]), int(m[2]), int(m[3]))
+
+
+def _yymmdd(m: re.Match[str]) -> Period | None:
+    return _day(2000 + int(m[1]), int(m[2]), int(m[3]))
+
+
+def _quarter(m: re.Match[str]) -> Period | None:
+    q, y = (m[1], m[2]) if m[1] else (m[4], m[3]) if m[3] else (m[5], m[6])
+    return _months(int(y), 3 * int(q) - 2, int(y), 3 * int(q))
+
+
+def _tertial(m: re.Match[str]) -> Period | None:
+    t, y = (m[1], m[2]) if m[1] else (_ORDINALS[m[3].lower()], m[4]) if m[3] else (m[6], m[5])
+    return _months(int(y), 4 * int(t) - 3, int(y), 4 * int(t))
+
+
+def _month_range(m: re.Match[str]) -> Period | None:
+    first, last, year = _month_number(m[1]), _month_number(m[2]), _year(m[3])
+    return _months(year - (first > last), first, year, last)  # 'nov–feb 2024' starts in 2023
+
+
+def _named_month(m: re.Match[str]) -> Period | None:
+    return _month(_year(m[2]), _month_number(m[1]))
+
+
+def _month_span(m: re.Match[str]) -> Period | None:
+    return _months(int(m[1]), int(m[2]), int(m[3]), int(m[4]))
+
+
+def _year_month(m: re.Match[str]) -> Period | None:
+    return _months(int(m[1]), int(m[2]), int(m[1]), int(m[2]))
+
+
+def _half(m: re.Match[str]) -> Period | None:
+    second = (m[1] or m[4]).lower() in ("andra halvåret", "h2")
+    year = int(m[2] or m[3])
+    return _months(year, 7 if second else 1, year, 12 if second else 6)
+
+
+def _years(m: re.Match[str]) -> Period | None:
+    return Period(f"{m[1]}/{m[2]}", date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))
+
+
+def _whole_year(m: re.Match[str]) -> Period | None:
+    return _months(int(m[1]), 1, int(m[1]), 12)
+
+
+# Every form a period is written in, in the order they are tried: the first that gives a period wins.
+_PERIOD_FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Period | None]]] = [
+    (_P_DATE, _date), (_P_YYMMDD, _yymmdd), (_P_QUARTER, _quarter), (_P_TERTIAL, _tertial),
+    (_P_MONTH_RANGE, _month_range), (_P_MONTH, _named_month), (_P_MONTH_SPAN, _month_span),
+    (_P_YEAR_MONTH, _year_month), (_P_HALF, _half), (_P_RANGE, _years), (_P_YEAR, _whole_year),
+]
+
+
 def parse_period(text: str) -> Period | None:
-    """Parse a period: '210831' → 2021-08-31, 'Q4 2023', 'jun-21', '2020-08', 'Halvår 2020', 'Prognos 2024'."""
-    if (m := _P_DATE.search(text)) and (d := _valid_date(int(m[1]), int(m[2]), int(m[3]))):
-        return Period(d.isoformat(), d, d)
-    if (m := _P_YYMMDD.search(text)) and (d := _valid_date(2000 + int(m[1]), int(m[2]), int(m[3]))):
-        return Period(d.isoformat(), d, d)
-    if m := _P_QUARTER.search(text):
-        q, y = (m[1], m[2]) if m[1] else (m[4], m[3]) if m[3] else (m[5], m[6])
-        first = 3 * (int(q) - 1) + 1
-        return Period(f"{y}-Q{q}", date(int(y), first, 1), _month(int(y), first + 2).end)
-    if m := _P_MONTH.search(text):
-        year = int(m[2]) if len(m[2]) == 4 else 2000 + int(m[2])
-        return _month(year, _MONTHS.index(m[1].lower()[:3]) + 1)
-    if (m := _P_YEAR_MONTH.search(text)) and 1 <= int(m[2]) <= 12:
-        return _month(int(m[1]), int(m[2]))
-    if m := _P_HALF.search(text):
-        year = int(m[2])
-        if m[1].lower() in ("andra halvåret", "h2"):
-            return Period(f"{year}-H2", date(year, 7, 1), date(year, 12, 31))
-        return Period(f"{year}-H1", date(year, 1, 1), date(year, 6, 30))
-    if m := _P_RANGE.search(text):
-        return Period(f"{m[1]}/{m[2]}", date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))
-    if m := _P_YEAR.search(text):
-        year = int(m[1])
-        return Period(str(year), date(year, 1, 1), date(year, 12, 31))
+    """Parse a period: '210831' → 2021-08-31, 'Q4 2023', 'jun-21', '2020-08', 'H2 2021', 'jan–jun 2024' (2024-H1),
+    'tertial 1 2025', 'Prognos 2024'. Every label it gives parses back to the same period."""
+    for pattern, build in _PERIOD_FORMS:
+        if (m := pattern.search(text)) and (period := build(m)) is not None:
+            return period
     return None
 
 

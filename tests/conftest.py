@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from assistant.offline import configure_offline_env
 from assistant.settings import Settings
@@ -19,6 +21,11 @@ CORPUS = REPO / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 configure_offline_env()
+# Mutation testing (make mutation) runs with --hypothesis-profile=mutation: the same examples on every run and no
+# time limit per example, so a mutant counts as killed only when an assertion fails, never by chance or slowness.
+hypothesis_settings.register_profile(
+    "mutation", derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 # One embedding cache for the whole session: every test that ingests the corpus into its own data directory
 # after the first reads the vectors instead of re-embedding (the cache is keyed by model and text).
 if "ASSISTANT_EMBEDDING__CACHE_PATH" not in os.environ:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.clean import clean_pages, clean_text, is_furniture, join_hyphenated
+from assistant.clean import clean_pages, clean_text, is_furniture, join_hyphenated, reflow
 from assistant.sections import detect_sections
 from tests.conftest import CORPUS
 
@@ -141,3 +141,126 @@ def test_sentences_and_table_rows_are_not_headings() -> None:
     assert "Plan för genomförande:" not in titles
     assert not any(t.startswith("Mätetal Utfall 2020") for t in titles)
     assert not any(t.startswith("3:3 Personalomsättning") for t in titles)
+
+
+def test_hyphen_before_a_table_row_is_not_joined() -> None:
+    """A line ending in a hyphen is never joined with a table row below: the row's first cell is not the rest of the
+    word, and joining would move the row's figures into the prose line."""
+    lines = ["Kostnader för personal-", "kostnader\t4 793\t5 012"]
+    assert join_hyphenated(lines) == lines
+    assert clean_text("\n".join(lines)) == "Kostnader för personal-\nkostnader\t4 793\t5 012"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("satsning på IKT-\nstödet", "satsning på IKT-stödet"),  # an abbreviation keeps its hyphen
+        ("under 2024-\nårs budget", "under 2024-års budget"),  # so does a year
+        ("visas i tv-\nprogrammet", "visas i tv-programmet"),  # a two-letter word is a prefix
+        ("inom för-\nvaltningen", "inom förvaltningen"),  # a three-letter word is a split word
+    ],
+)
+def test_short_words_abbreviations_and_numbers_keep_their_hyphen(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+def test_hyphen_join_reaches_over_at_most_two_blank_lines() -> None:
+    assert join_hyphenated(["Kompetens-", "", "", "försörjning"]) == ["Kompetensförsörjning"]
+    assert join_hyphenated(["Kompetens-", "", "", "", "försörjning"]) == ["Kompetens-", "", "", "", "försörjning"]
+    assert join_hyphenated(["Sista raden slutar med bindestreck-"]) == ["Sista raden slutar med bindestreck-"]
+    assert join_hyphenated(["Kompetens-", "", ""]) == ["Kompetens-", "", ""]
+
+
+def test_hyphen_joins_keep_the_lines_around_them() -> None:
+    lines = ["Rubrik", "Kompetens-", "försörjning och social-", "förvaltningen", "Nästa stycke"]
+    assert join_hyphenated(lines) == ["Rubrik", "Kompetensförsörjning och socialförvaltningen", "Nästa stycke"]
+
+
+def test_every_kind_of_line_break_and_page_break_is_a_newline() -> None:
+    assert clean_text("rad ett\rrad två\frad tre\r\nrad fyra") == "rad ett\nrad två\nrad tre\nrad fyra"
+
+
+def test_line_whitespace_collapsed_but_tabs_and_leading_cells_kept() -> None:
+    assert clean_text("Indikatorer  \t 2021 \t2022") == "Indikatorer\t2021\t2022"
+    assert clean_text("Andel   nöjda    brukare") == "Andel nöjda brukare"
+    # A row whose first cell is empty keeps its leading tab, so its values stay in their columns.
+    assert clean_text("\t52,5\t66,9 ") == "\t52,5\t66,9"
+    assert clean_text("Rubrik\n\t12\t13\n") == "Rubrik\n\t12\t13"
+    assert clean_text("Bilaga X") == "Bilaga X"
+
+
+def test_furniture_lines_leave_nothing_behind() -> None:
+    assert clean_text("Rubrik\nSida 1 av 2\nText om hemtjänst.") == "Rubrik\n\nText om hemtjänst."
+
+
+PROSE = "Nämndens verksamheter står inför stora utmaningar kopplade till"  # 64 characters, unfinished
+
+
+def test_wrapped_prose_lines_are_rejoined() -> None:
+    assert reflow([PROSE, "demografiska förändringar och en", "minskad skattebas."]) == [
+        f"{PROSE} demografiska förändringar och en minskad skattebas."]
+    assert reflow([PROSE, "", "demografiska förändringar."]) == [f"{PROSE} demografiska förändringar."]
+    # Two blank lines are a paragraph break, and a finished sentence is not continued.
+    assert reflow([PROSE, "", "", "demografiska förändringar."]) == [PROSE, "", "", "demografiska förändringar."]
+    assert reflow([PROSE + ".", "och mer."]) == [PROSE + ".", "och mer."]
+
+
+def test_reflow_joins_only_lines_of_at_least_the_minimum_length() -> None:
+    fifty = "x" * 45 + " abcd"
+    assert len(fifty) == 50
+    assert reflow([fifty, "fortsätter"]) == [f"{fifty} fortsätter"]
+    assert reflow([fifty[1:], "fortsätter"]) == [fifty[1:], "fortsätter"]
+    assert reflow(["Kort rad", fifty, "fortsätter"]) == ["Kort rad", f"{fifty} fortsätter"]
+
+
+def test_reflow_never_joins_table_rows() -> None:
+    row = "Hemtjänst, antal beviljade timmar per månad\t4 793\t5 012"
+    assert reflow([row, "fortsätter"]) == [row, "fortsätter"]
+    assert reflow([PROSE, "timmar\t12\t13"]) == [PROSE, "timmar\t12\t13"]
+
+
+def page(number: int, *body: str, header: str = "Lerums kommun") -> str:
+    return "\n".join([header, *body, f"Text på sidan {number}.", str(number)])
+
+
+def test_running_headers_of_three_pages_are_dropped() -> None:
+    result = clean_pages([page(n, "Inledning") for n in range(1, 4)])
+    assert "Lerums kommun" not in result.text
+    assert [p.page for p in result.pages] == [1, 2, 3]
+    two = clean_pages([page(n) for n in range(1, 3)])
+    assert two.text.count("Lerums kommun") == 2  # two pages cannot show what repeats
+
+
+def test_running_header_needs_half_the_pages_rounded_down_and_at_least_three() -> None:
+    def header_kept(on: int, pages: int) -> bool:
+        texts = [page(n, header="Verksamhetsberättelse" if n <= on else f"Avsnitt {n}") for n in range(1, pages + 1)]
+        return "Verksamhetsberättelse" in clean_pages(texts).text
+
+    assert header_kept(3, 8) and not header_kept(4, 8)
+    assert not header_kept(3, 7)  # 7 // 2 == 3
+    assert header_kept(3, 9) and not header_kept(4, 9)
+    assert header_kept(2, 4) and not header_kept(3, 4)
+
+
+def test_only_the_first_two_and_last_two_lines_of_a_page_are_its_edges() -> None:
+    body = ["Rubrik {n}", "Ingress {n}", "Kommentar", "Text {n}.", "Mer text {n}.", "Slutord {n}", "{n}"]
+    texts = ["\n".join(line.format(n=n) for line in body) for n in range(1, 5)]
+    assert clean_pages(texts).text.count("Kommentar") == 4  # third line: content, not a running header
+    third_last = ["Rubrik {n}", "Ingress {n}", "Text {n}.", "Mer text {n}.", "Kommentar", "Slutord {n}", "Sist {n}"]
+    texts = ["\n".join(line.format(n=n) for line in third_last) for n in range(1, 5)]
+    assert clean_pages(texts).text.count("Kommentar") == 4
+
+
+def test_long_repeated_lines_are_content_not_headers() -> None:
+    for length, kept in ((119, False), (120, True)):
+        line = ("Lerums kommun " * 10)[:length]
+        assert len(line) == length
+        assert (line in clean_pages([page(n, header=line) for n in range(1, 5)]).text) is kept
+
+
+def test_page_numbers_at_the_top_or_bottom_are_dropped_and_empty_pages_skipped() -> None:
+    pages = ["1\nFörsta sidan om hemtjänst.", "", "Tredje sidan om budget.\n3", "4\nFjärde sidan.\nSlut."]
+    result = clean_pages(pages)
+    assert result.text == "Första sidan om hemtjänst.\n\nTredje sidan om budget.\n\nFjärde sidan.\nSlut."
+    assert [(p.page, result.text[p.start : p.end]) for p in result.pages] == [
+        (1, "Första sidan om hemtjänst."), (3, "Tredje sidan om budget."), (4, "Fjärde sidan.\nSlut.")]

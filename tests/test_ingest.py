@@ -187,6 +187,7 @@ def test_hostile_batch_reports_each_bad_file_and_ingests_the_good(settings: Sett
     assert not report.ok
 
 
+@pytest.mark.slow  # the CLI embeds the corpus with the real model (~35 s)
 def test_cli_exit_status_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")

@@ -43,5 +43,10 @@ def test_obeying_model_cannot_put_the_injected_figure_in_a_draft(tmp_path: Path)
             assert INJECTION in block
     assert "999" not in draft.text
     assert draft.passed
-    assert any("999" in str(f) for f in draft.rejected) or any("999" in str(f) for f in draft.findings) \
-        or any(s.origin in ("repaired", "fallback") for s in draft.sections)
+    # The model obeyed (every reply to a prompt carrying the planted text says 999 mkr) and the number check is
+    # what stopped it: the figure was rejected on every attempt at the indicator section, which then fell back to
+    # the template.
+    injected = [f.section for f in draft.rejected if f.kind == "number" and f.text == "999 mkr"]
+    attempts = settings.draft.repair_rounds + 1
+    assert injected == [f"Indikatorer (försök {n})" for n in range(1, attempts + 1)], draft.rejected
+    assert {s.title: s.origin for s in draft.sections}["Indikatorer"] == "fallback"

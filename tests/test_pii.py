@@ -217,3 +217,41 @@ def test_masking_leaves_no_valid_number_and_keeps_length(before: str, numbers: l
     text_masked, count = mask_personnummer(text)
     assert count >= len(numbers)
     assert find_personnummer(text_masked) == []
+
+
+@pytest.mark.parametrize("day", [1, 30, 31])
+def test_samordningsnummer_for_every_day_of_a_long_month_is_masked(day: int) -> None:
+    """A coordination number adds 60 to the day of birth: the 31st is day 91 and is masked like any other."""
+    number = synthetic(dt.date(1985, 1, day), 412, coordination=True)
+    assert number[6:8] == f"{day + 60}"
+    for written in forms(number).values():
+        [match] = find_personnummer(f"Samordningsnummer {written} gäller.")
+        assert (match.text, match.kind) == (written, "samordningsnummer")
+        assert mask_personnummer(f"Nr {written}.") == (f"Nr {DEFAULT_MASK}.", 1)
+
+
+@pytest.mark.parametrize(
+    ("written", "found"),
+    [
+        ("000229-{c}", True),  # '-': under 100 years old, born 29 February 2000
+        ("000229+{c}", False),  # '+': born 1900 (or 1800), neither a leap year
+        ("030229-{c}", False),  # 1903 and 2003 were no leap years
+        ("030229+{c}", False),  # nor were 1803 and 1903
+        ("040229+{c}", True),  # 1904 was
+        ("140229-{c}", False),  # nor were 1914 and 2014
+        ("19140229{c}", False),  # the 12-digit form names its century
+        ("20040229{c}", True),
+    ],
+)
+def test_leap_days_follow_the_century_the_separator_implies(written: str, found: bool) -> None:
+    digits = written.replace("{c}", "").replace("-", "").replace("+", "")
+    number = written.format(c=f"123{luhn(digits[-6:] + '123')}")
+    assert bool(find_personnummer(f"Född {number}.")) is found, number
+
+
+def test_masking_keeps_every_digit_outside_the_number() -> None:
+    written = forms(YOUNG)["YYMMDD-XXXX"]
+    text = f"År 2021, ärende 17: {written}, belopp 4 793 tkr."
+    masked = mask_preserving_length(text)
+    assert masked == "År 2021, ärende 17: XXXXXX-XXXX, belopp 4 793 tkr."
+    assert mask_personnummer(text) == (f"År 2021, ärende 17: {DEFAULT_MASK}, belopp 4 793 tkr.", 1)
