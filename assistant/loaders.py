@@ -134,12 +134,20 @@ class PdfLoader:
         if empty and limits.ocr:
             ocr = self._ocr(data, empty, texts, limits)
         if not any(t.strip() for t in texts):
-            if not limits.ocr:
-                raise LoadError("PDF-filen saknar textlager (inskannade sidor?) och OCR är avstängt "
-                                "(ASSISTANT_INGEST__OCR)")
-            raise LoadError("PDF-filen saknar textlager (inskannade sidor?) och OCR-programmet Tesseract med svenska "
-                            "(tesseract-ocr-swe) är inte installerat; installera det eller ladda upp en PDF med text")
+            raise LoadError(self._no_text(limits))
         return LoadedText(pages=texts, paged=True, ocr_pages=[i + 1 for i in ocr], layout="pdf")
+
+    @staticmethod
+    def _no_text(limits: IngestSettings) -> str:
+        """Why a PDF gave no text at all (Swedish, for the file's failure line)."""
+        from assistant.ocr import tesseract_available
+
+        if not limits.ocr:
+            return "PDF-filen saknar textlager (inskannade sidor?) och OCR är avstängt (ASSISTANT_INGEST__OCR)"
+        if not tesseract_available(limits.ocr_languages.split("+")[0]):
+            return ("PDF-filen saknar textlager (inskannade sidor?) och OCR-programmet Tesseract med svenska "
+                    "(tesseract-ocr-swe) är inte installerat; installera det eller ladda upp en PDF med text")
+        return "PDF-filen saknar textlager och OCR fann ingen läsbar text på sidorna (tom eller oskarp bild?)"
 
     @staticmethod
     def _pypdf_pages(data: bytes) -> list[str]:

@@ -56,13 +56,14 @@ class Answerer:
         self.vectors = vectors
         self.weights = load_weights(settings.weights)
         self.facts_of: FactsOf = facts_of or (lambda name, start, end: [])
-        self.selector = Selector(self.matcher, self.lexicon, self.units, self._context)
+        self.selector = Selector(self.matcher, self.lexicon, self.units, self._context, settings.second_ratio)
 
     def __call__(self, request: AskRequest) -> Answer:
         """Answer one request; every stage is timed."""
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history)
+        frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history,
+                            self._bodies())
         if frame.unknown_place:
             return self._refuse(request.question, [], f"det finns inga dokument från {frame.unknown_place} i "
                                                       "underlaget")
@@ -96,7 +97,8 @@ class Answerer:
 
     def candidates(self, request: AskRequest) -> tuple[Frame, list[Candidate]]:
         """The question's frame and its scored candidates, best first (for fitting and inspection)."""
-        frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history)
+        frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history,
+                            self._bodies())
         chunks, _, allowed, vector = self._retrieve(request, frame)
         return frame, self._ranked(frame, chunks, frame.terms, allowed, vector)
 
@@ -158,6 +160,9 @@ class Answerer:
 
     def _allowed(self, chunk: ScoredChunk, request: AskRequest) -> bool:
         return chunk.meta.access in request.roles or "admin" in request.roles
+
+    def _bodies(self) -> set[str]:
+        return {m.body for m in self.retriever.index.documents_meta().values() if m.body}
 
     def _municipalities(self) -> set[str]:
         return {m.municipality for m in self.retriever.index.documents_meta().values() if m.municipality}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answering.frame import Frame
 from assistant.answering.select import Pick
@@ -80,26 +80,61 @@ def citation(key: str, pick: Pick, document: SourceDocument | None) -> Citation:
                     header_end=h_end, ocr=ocr)
 
 
+def _adjacent(group: list[Pick], pick: Pick, document: SourceDocument | None) -> bool:
+    """The pick stands right before or after the group in the same document (only whitespace between)."""
+    first, last = group[0].unit, group[-1].unit
+    if document is None or first.document != pick.unit.document or "row" in (first.kind, pick.unit.kind):
+        return False
+    before = pick.unit.end <= first.start and not document.text[pick.unit.end:first.start].strip()
+    after = last.end <= pick.unit.start and not document.text[last.end:pick.unit.start].strip()
+    return before or after
+
+
+def _groups(picks: list[Pick], documents: Callable[[str], SourceDocument | None]) -> list[list[Pick]]:
+    """Picks that stand next to each other in one document (a sentence and the reason after it, a list's lead-in
+    and items) form one passage with one citation, in the order of the pick that opened it; a row stands alone."""
+    groups: list[list[Pick]] = []
+    for pick in picks:
+        document = documents(pick.unit.document)
+        group = next((g for g in groups if _adjacent(g, pick, document)), None)
+        if group is None:
+            groups.append([pick])
+        else:
+            group.append(pick)
+            group.sort(key=lambda p: p.unit.start)
+    return groups
+
+
+def _span_pick(group: list[Pick], document: SourceDocument | None) -> Pick:
+    """One pick over a group's whole span (the citation of a passage of several units)."""
+    first, last = group[0], group[-1]
+    if len(group) == 1 or document is None:
+        return first
+    text = document.text[first.unit.start:last.unit.end]
+    unit = replace(first.unit, end=last.unit.end, text=text)
+    return Pick(unit, first.candidate, first.role)
+
+
 def compose(picks: list[Pick], frame: Frame, documents: Callable[[str], SourceDocument | None],
             reviewed: Callable[[str, int, int], bool | None]) -> Composed:
-    """The answer: one line per unit with its citation key; items of a list under the line that leads them."""
+    """The answer: one line per unit; units that stand together in the text share one citation key."""
     lines: list[str] = []
     citations: list[Citation] = []
     notes: list[str] = []
-    for number, pick in enumerate(picks, start=1):
-        document = documents(pick.unit.document)
+    for number, group in enumerate(_groups(picks, documents), start=1):
+        document = documents(group[0].unit.document)
         key = str(number)
-        cite = citation(key, pick, document)
-        if pick.unit.kind == "row" and reviewed(pick.unit.document, pick.unit.start, pick.unit.end) is False:
+        cite = citation(key, _span_pick(group, document), document)
+        if group[0].unit.kind == "row" and reviewed(group[0].unit.document, group[0].unit.start,
+                                                    group[0].unit.end) is False:
             cite = cite.model_copy(update={"unreviewed": True})
             if UNREVIEWED_NOTE not in notes:
                 notes.append(UNREVIEWED_NOTE)
         if cite.ocr and CANNOT_ANSWER_NOTE_OCR not in notes:
             notes.append(CANNOT_ANSWER_NOTE_OCR)
         citations.append(cite)
-        text = _text_of(pick, document, frame)
-        prefix = "- " if pick.role == "item" else ""
-        lines.append(f"{prefix}{text} [{key}]")
+        texts = [("- " if pick.role == "item" else "") + _text_of(pick, document, frame) for pick in group]
+        lines.append("\n".join(texts) + f" [{key}]")
     body = "\n".join(lines)
     if notes:
         body += "\n\n" + " ".join(notes)

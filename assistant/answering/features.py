@@ -24,9 +24,11 @@ _DATE = re.compile(r"\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|de
                    re.IGNORECASE)
 
 FEATURES = (
-    "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "miss_key", "rank", "r_bm25",
+    "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "key2", "miss_key", "entity", "entity_miss",
+    "rank",
+    "r_bm25",
     "r_ngram", "r_dense", "row_hit", "inside", "num_match", "num_missing", "year_match", "year_other", "kind_match",
-    "unit_match", "qual_match", "qual_missing", "total_row", "is_row", "is_item", "is_heading", "why_cause",
+    "unit_match", "unit_mismatch", "qual_match", "qual_missing", "total_row", "dim_mismatch", "is_row", "is_item", "is_heading", "why_cause",
     "who_name", "when_date", "list_item", "trend_series", "length", "english_dense", "u_dense", "u_dense_rel",
 )
 
@@ -96,6 +98,9 @@ def context_text(candidate: Candidate, doc: DocumentUnits | None, lexicon: Lexic
     """The unit's section, and for a row its table's caption, headers and group; for a list item its lead-in."""
     unit = candidate.unit
     parts = [unit.section]
+    if doc is not None:
+        heading = next((u for u in reversed(doc.before(unit, 12)) if u.kind == "heading"), None)
+        parts.append(heading.text if heading is not None else "")  # the nearest heading above: the local topic
     table = table_of(candidate, doc.document if doc else None)
     if table is not None:
         parts += [header_text(table), table.rows[unit.row].group if unit.row < len(table.rows) else ""]
@@ -116,6 +121,7 @@ def lexical(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> di
     both = {k: max(own.get(k, 0.0), around.get(k, 0.0)) for k in {*own, *around}}
     ranked = sorted(terms, key=lambda t: -weights.get(t.stem, 0.0))
     key = both.get(ranked[0].stem, 0.0) if ranked else 0.0
+    top2 = sum(both.get(t.stem, 0.0) for t in ranked[:2]) / max(1, len(ranked[:2]))
     missing_top = sum(1 for t in ranked[:2] if both.get(t.stem, 0.0) == 0.0)
     table = table_of(candidate, doc.document if doc else None)
     label = own
@@ -123,13 +129,17 @@ def lexical(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> di
         row = table.rows[candidate.unit.row]
         label = matcher.match(terms, f"{row.group} {row.label}")
     words = max(1, len(matcher.content_words(candidate.unit.text)))
+    entities = [min(1.0, sum(matcher.match(e, f"{candidate.unit.text} {context_text(candidate, doc, ctx.lexicon)}")
+                             .values()) / len(e)) for e in ctx.frame.entities]
     return {
+        "entity": sum(entities) / len(entities) if entities else 0.0,
+        "entity_miss": 1.0 if entities and max(entities) < 0.5 else 0.0,
         "cov_unit": coverage(terms, weights, own), "cov_ctx": coverage(terms, weights, both),
         "cov_label": coverage(terms, weights, label),
         "density": coverage(terms, weights, own) / math.log2(2 + words),
         "cov_section": coverage(terms, weights, matcher.match(terms, candidate.unit.section)),
         "cov_header": coverage(terms, weights, matcher.match(terms, header_text(table))) if table else 0.0,
-        "key": key, "miss_key": 1.0 if ranked[:2] and missing_top == len(ranked[:2]) else 0.0,
+        "key": key, "key2": top2, "miss_key": 1.0 if ranked[:2] and missing_top == len(ranked[:2]) else 0.0,
     }
 
 
@@ -173,10 +183,10 @@ def agreement(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> 
         k for k, cues in ctx.lexicon.question_kinds.items() if cues.find(text)}
     units_asked = {u for u, cues in ctx.lexicon.units.items() if u in ("%", "tkr", "mkr") and cues.find(frame.question)}
     carried = [q for q in frame.qualifiers if q in text.replace(" ", "")]
-    total = table is not None and bool(ctx.lexicon.table_total.starts(table.rows[candidate.unit.row].label)) if (
-        table is not None and candidate.unit.row < len(table.rows)) else False
+    label = table.rows[candidate.unit.row].label if table is not None and candidate.unit.row < len(table.rows) else ""
     return {
-        "total_row": 1.0 if total and "total" in frame.intents else 0.0,
+        **_row_agreement(label, frame, ctx.lexicon),
+        "unit_mismatch": _unit_mismatch(frame, figures, ctx.lexicon),
         "num_match": 1.0 if frame.numeric and figures else 0.0,
         "num_missing": 1.0 if frame.numeric and not figures else 0.0,
         "year_match": len(asked & years) / len(asked) if asked else 0.0,
@@ -187,6 +197,30 @@ def agreement(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> 
         "qual_match": 1.0 if frame.qualifiers and len(carried) == len(frame.qualifiers) else 0.0,
         "qual_missing": 1.0 if frame.qualifiers and len(carried) < len(frame.qualifiers) else 0.0,
     }
+
+
+def _row_agreement(label: str, frame: Frame, lexicon: Lexicon) -> dict[str, float]:
+    """A total row for a question about the whole; a row of one group ('Kvinnor') the question does not name."""
+    if not label:
+        return {"total_row": 0.0, "dim_mismatch": 0.0}
+    words = {w.lower() for w in re.findall(r"\w+", label)}
+    asked = {w.lower() for w in re.findall(r"\w+", frame.question)}
+    dimensions = (words & lexicon.table_dimension) - {"totalt"}
+    total = bool(lexicon.table_total.find(label)) or "totalt" in words
+    return {"total_row": 1.0 if total and ("total" in frame.intents or not asked & lexicon.table_dimension) else 0.0,
+            "dim_mismatch": 1.0 if dimensions and not dimensions & asked else 0.0}
+
+
+def _unit_mismatch(frame: Frame, figures: list[str], lexicon: Lexicon) -> float:
+    """A count asked and only shares given, or a share asked and no share given."""
+    if not figures:
+        return 0.0
+    shares = sum(f.endswith("%") for f in figures)
+    asks_share = bool(lexicon.units["%"].find(frame.question))
+    asks_count = bool(lexicon.units["antal"].find(frame.question))
+    if asks_count and not asks_share and shares == len(figures):
+        return 1.0
+    return 1.0 if asks_share and not asks_count and shares == 0 else 0.0
 
 
 def shape(candidate: Candidate, ctx: Context) -> dict[str, float]:

@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answering.features import FEATURES
 from assistant.answering.scorer import QUESTION_FEATURES, Weights
 from assistant.evalset import EvalItem
-from assistant.evaluate import GoldSpan, locate_gold
+from assistant.evaluate import GoldSpan, contains_all, locate_gold
 from assistant.types import Candidate
 
 _WRONG_COST = 0.5  # an answer citing the wrong passage, against one right answer
@@ -45,13 +45,23 @@ def covers(candidate: Candidate, gold: GoldSpan) -> bool:
     return bool(words) and sum(w in text for w in words) / len(words) >= 0.6
 
 
+def answers(candidate: Candidate, item: EvalItem, golds: list[GoldSpan]) -> bool:
+    """The candidate is a right unit: it overlaps a gold quote, or it stands in a gold document and holds every
+    string a correct answer must contain (the same figure said in another sentence or row)."""
+    if any(covers(candidate, g) for g in golds):
+        return True
+    documents = {g.document for g in golds}
+    return bool(item.must_include) and candidate.unit.document in documents and contains_all(
+        candidate.unit.text, item.must_include)
+
+
 def example(item: EvalItem, candidates: list[Candidate], texts: dict[str, str]) -> Example:
     """A question's candidates as rows of features with labels."""
     golds = locate_gold(item, texts)
     ex = Example(item.id, item.category != "unanswerable", english=item.lang == "en")
     for candidate in candidates:
         ex.features.append([candidate.features.get(name, 0.0) for name in FEATURES])
-        ex.labels.append(1 if ex.answerable and any(covers(candidate, g) for g in golds) else 0)
+        ex.labels.append(1 if ex.answerable and answers(candidate, item, golds) else 0)
     return ex
 
 
@@ -72,7 +82,7 @@ def fit(examples: list[Example], c: float = 1.0) -> tuple[dict[str, float], floa
 
     x = np.array([row for ex in examples for row in ex.features], dtype=float)
     y = np.array([label for ex in examples for label in ex.labels], dtype=int)
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    model = LogisticRegression(C=c, max_iter=2000)
     model.fit(x, y)
     return dict(zip(FEATURES, (float(v) for v in model.coef_[0]), strict=True)), float(model.intercept_[0])
 

@@ -48,6 +48,7 @@ class Frame:
     bodies: list[str] = field(default_factory=list)
     unknown_place: str = ""
     followup: bool = False
+    entities: list[list[Term]] = field(default_factory=list)
 
     @property
     def asked(self) -> list[str]:
@@ -147,6 +148,22 @@ def _place_terms(terms: list[Term], known: set[str], lexicon: Lexicon) -> set[st
     return {t.stem for t in terms if _place_key(t.word) in names}
 
 
+_NAME = re.compile(r"(?<![.?!] )(?<!^)\b([A-ZÅÄÖ][\wåäöé-]*(?:\s*&\s*[A-ZÅÄÖa-zåäö][\wåäö-]*|\s+[A-ZÅÄÖ][\wåäöé-]*)*)")
+_ACRONYM = re.compile(r"\b([A-ZÅÄÖ]{2,6})\b")
+
+
+def entities_of(question: str, matcher: WordMatcher, lexicon: Lexicon, names: set[str]) -> list[list[Term]]:
+    """The names the question asks about ('Fritid & mötesplatser', 'Distrikt Väst', 'NKI'), each as its terms;
+    municipality and body names are left out (metadata filters serve them)."""
+    found: list[list[Term]] = []
+    for match in [*_NAME.finditer(question), *_ACRONYM.finditer(question)]:
+        terms = [t for t in matcher.terms(match.group(1))
+                 if t.word not in names and matcher.stem(t.word) not in names and not lexicon.is_stopword(t.word)]
+        if terms and all(t.stem not in {x.stem for e in found for x in e} for t in terms):
+            found.append(terms)
+    return found
+
+
 def is_followup(question: str, terms: list[Term], lexicon: Lexicon) -> bool:
     """A question that leans on the previous turn: opens like a follow-up ('och 2022?') or is short and points
     back ('Varför då?'). A complete question is never a follow-up, however it opens."""
@@ -159,7 +176,7 @@ def is_followup(question: str, terms: list[Term], lexicon: Lexicon) -> bool:
 
 
 def build_frame(question: str, matcher: WordMatcher, lexicon: Lexicon, known_places: set[str],
-                history: list[tuple[str, str]] | None = None) -> Frame:
+                history: list[tuple[str, str]] | None = None, known_bodies: set[str] | None = None) -> Frame:
     """The frame of a question (with the previous question's topic when it is a follow-up)."""
     english = is_english(question, lexicon)
     terms = topic_terms(question, matcher, lexicon, english)
@@ -178,10 +195,13 @@ def build_frame(question: str, matcher: WordMatcher, lexicon: Lexicon, known_pla
         kinds = {"utfall"}
     places = _place_terms(terms, known_places, lexicon)
     terms = [t for t in terms if t.stem not in places]
+    names = {form for p in [*known_places, *(known_bodies or set())] for w in re.findall(r"\w+", p.lower())
+             for form in (w, matcher.stem(w))} | lexicon.body_generic
     numeric = "value" in intents or "trend" in intents or bool(lexicon.figure_words.find(question))
     return Frame(
         question=question, english=english, terms=terms, intents=intents, kinds=kinds,
         years=years_of(text), months=months_of(text, lexicon), numeric=numeric,
         qualifiers=qualifiers_of(question, lexicon), parts=parts_of(question, matcher, lexicon, english),
         unknown_place=unknown_place(question, lexicon, known_places), followup=followup,
+        entities=[] if english else entities_of(question, matcher, lexicon, names),
     )

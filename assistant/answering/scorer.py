@@ -29,7 +29,8 @@ QUESTION_FEATURES = (
 
 @dataclass
 class Weights:
-    """Ranker and answerability weights, and thresholds (refuse below `threshold`; a further part needs `part`)."""
+    """Ranker and answerability weights, and thresholds: refuse below `threshold`; a further part of the question
+    gets a unit of its own when that unit scores at least `part` times the best unit's score."""
 
     coef: dict[str, float]
     intercept: float

@@ -82,6 +82,7 @@ class Selector:
     lexicon: Lexicon
     units: Callable[[str], DocumentUnits | None]
     context: Callable[[Candidate], str]
+    second: float = 0.0  # a second unit of the same document is quoted when it scores this share of the best
 
     def choose(self, ranked: list[Candidate], frame: Frame, answerable: bool, part_threshold: float,
                rescore: Callable[[list[Candidate], list[Term]], list[Candidate]],
@@ -91,16 +92,19 @@ class Selector:
             return []
         best = ranked[0]
         picks = expand(Pick(best.unit, best, "main"), frame, self.units(best.unit.document), self.lexicon)
+        second = self._best_new(ranked[1:], picks, self.second * best.score) if self.second else None
+        if second is not None and second.unit.document == best.unit.document:
+            picks += expand(Pick(second.unit, second, "second"), frame, self.units(second.unit.document), self.lexicon)
         for part in frame.parts[1:] if len(frame.parts) > 1 else []:
             if _covered(picks, part.terms, self.matcher, self.context) >= 0.6 or len(picks) >= MAX_PICKS + MAX_ITEMS:
                 continue
-            extra = self._best_new(rescore(ranked, part.terms), picks, part_threshold)
+            extra = self._best_new(rescore(ranked, part.terms), picks, part_threshold * best.score)
             if extra is not None:
                 picks += expand(Pick(extra.unit, extra, "part"), frame, self.units(extra.unit.document), self.lexicon)
         for place in places:
             if any(_of_place(p.candidate, place) for p in picks):
                 continue
-            extra = self._best_new([c for c in ranked if _of_place(c, place)], picks, part_threshold)
+            extra = self._best_new([c for c in ranked if _of_place(c, place)], picks, part_threshold * best.score)
             if extra is not None:
                 picks.append(Pick(extra.unit, extra, "place"))
         return picks

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
+from assistant.language import load_lexicon
 from assistant.types import SourceDocument, Unit
 
 _BULLET = re.compile(r"^\s*(?:[•▪◦●*–-]|\d{1,2}[.)]|[a-z][.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9«\"(])")
 _MIN_CHARS = 12
 _MIN_WORDS = 3
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_LEADER = re.compile(r"\.{5,}|…{3,}|(?:\. ){4,}")
 _MAX_SENTENCE = 600
 
 
@@ -71,13 +74,15 @@ def _text_units(document: SourceDocument, covered: list[tuple[int, int]]) -> lis
         if any(a <= start < b for a, b in covered):
             continue
         line = text[start:end]
-        if len(line.strip()) < _MIN_CHARS and not _BULLET.match(line):
-            continue
+        if (len(line.strip()) < _MIN_CHARS and not _BULLET.match(line)) or _LEADER.search(line):
+            continue  # too short, or a line of a table of contents ('7 Viten … 28')
         section = document.section_at(start)
         if _BULLET.match(line):
             out.append(Unit(document.name, start, end, "item", line, section))
-        elif len(line.split()) < _MIN_WORDS and not any(ch.isdigit() for ch in line):
-            continue  # a fragment of a broken layout ('kontroll och') quotes nothing
+        elif "\t" in line:
+            out.append(Unit(document.name, start, end, "row", line, section))  # a row of a table not read as one
+        elif len(_WORDS.findall(line)) < _MIN_WORDS:
+            continue  # a fragment of a broken layout ('kontroll och', '§ 27 Dnr 2024-00413') quotes nothing
         elif _heading(line):
             out.append(Unit(document.name, start, end, "heading", line, section))
         else:
@@ -102,9 +107,23 @@ def _wraps(previous: str, line: str, gap: str) -> bool:
     """A line that goes on with the one before: it starts in lower case, the one before has not ended, and at
     most one blank line (a PDF's line or page break) stands between them."""
     stripped = line.lstrip()
-    return (gap.count("\n") <= 2 and "\t" not in previous and "\t" not in line and bool(stripped)
-            and stripped[0].islower() and not previous.rstrip().endswith((".", "!", "?", ":"))
-            and not _BULLET.match(line))
+    if gap.count("\n") > 2 or "\t" in previous or "\t" in line or not stripped or _BULLET.match(line):
+        return False
+    if previous.rstrip().endswith((".", "!", "?", ":")):
+        return False
+    if _open_end(previous):
+        return True  # '… för nämnden för' / 'Miljö & Hälsoskydd': a line that ends in a function word goes on
+    # lower case goes on; so does a figure after a long prose line cut mid-sentence ('… utgör' / '34,1 miljoner')
+    return stripped[0].islower() or (stripped[0].isdigit() and len(previous.strip()) >= 40)
+
+
+def _open_end(line: str) -> bool:
+    """The line ends with a comma or a function word of the lexicon: the sentence goes on."""
+    stripped = line.rstrip()
+    if stripped.endswith(","):
+        return True
+    last = stripped.rsplit(None, 1)[-1].lower() if stripped else ""
+    return load_lexicon().is_stopword(last)
 
 
 def _heading(line: str) -> bool:

@@ -1,29 +1,42 @@
 """Verification: every number of an answer stands in a passage it cites (or in the header a cited row is read
-under), and every citation key is one of the given passages. Used on the composed answer and on LLM text."""
+under), and every citation key is one of the given passages. Used on the composed answer and on LLM text.
+
+A number is looked for as its own run of words in the cited text ('216 123' among '137 670 141 228 216 123'),
+so that a table row whose figures run together still backs each of them, and '16' never backs '216'.
+"""
 
 from __future__ import annotations
 
 import re
 
-from assistant.numbers import find_numbers, normalize_number_text
+from assistant.numbers import find_numbers
 from assistant.prompts import CANNOT_ANSWER
 from assistant.types import Citation
 
 CITATION_KEY = re.compile(r"\[([A-Z]?\d+)\]")
+_MINUS = str.maketrans({"−": "-", "–": "-"})
 
 
-def numbers_of(text: str) -> set[str]:
-    """The numbers of a text, normalized ('1 081,7' and '1081,7' alike)."""
-    return {normalize_number_text(n.raw) for _, _, n in find_numbers(CITATION_KEY.sub(" ", text))}
+def _tokens(text: str) -> list[str]:
+    """Words of a text with units and punctuation split off numbers ('5,9%' → '5,9', '%'; '-1,3;' → '-1,3')."""
+    text = CITATION_KEY.sub(" ", text).translate(_MINUS)
+    return re.findall(r"[-+]?\d+(?:[,.]\d+)?|[^\W\d]+", text)
+
+
+def _stands_in(number: list[str], words: list[str]) -> bool:
+    n = len(number)
+    return any(words[i:i + n] == number for i in range(len(words) - n + 1))
 
 
 def unsupported_numbers(text: str, cited: list[Citation]) -> list[str]:
     """Numbers of the text that no cited quote or cited row header holds."""
-    allowed: set[str] = set()
-    for c in cited:
-        allowed |= numbers_of(c.quote) | numbers_of(c.header)
-    return [n.raw for _, _, n in find_numbers(CITATION_KEY.sub(" ", text))
-            if normalize_number_text(n.raw) not in allowed]
+    sources = [_tokens(f"{c.header}\n{c.quote}") for c in cited]
+    out = []
+    for _, _, number in find_numbers(" ".join(CITATION_KEY.sub(" ", text).split())):
+        parts = [t for t in _tokens(number.raw) if t[:1].isdigit() or t[:1] in "-+"]
+        if parts and not any(_stands_in(parts, words) for words in sources):
+            out.append(number.raw)
+    return out
 
 
 def check_answer(reply: str, passages: list[Citation]) -> list[str]:
