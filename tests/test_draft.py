@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -282,20 +285,67 @@ def test_cli_draft_writes_markdown_docx_and_json(settings: Settings, tmp_path: P
 # ---------------------------------------------------------------- the packaged local model
 
 
-@pytest.mark.slow
-def test_local_model_draft_passes_the_checker(settings: Settings) -> None:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
+class Recording:
+    """Wraps a model and keeps its raw replies, so a test can tell the model's own text from the template's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.replies = inner, inner.name, []
+
+    def complete(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> str:
+        reply = self.inner.complete(prompt, system=system, max_tokens=max_tokens)
+        self.replies.append(reply)
+        return reply
+
+    def stream(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> Any:
+        return self.inner.stream(prompt, system=system, max_tokens=max_tokens)
+
+
+def _local_draft(settings: Settings) -> tuple[Draft, Recording]:
+    """One indicator drafted by the packaged model, run by llama.cpp in its own server process."""
+    if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama_cpp (llama-cpp-python) är inte installerat; den lokala modellen kan inte köras")
     from assistant.llm import LocalLlamaCppLLM
 
-    llm = LocalLlamaCppLLM()
+    llm = Recording(LocalLlamaCppLLM())
     settings.draft.max_tokens, settings.draft.passage_chars = 160, 300  # a weak base model: keep the smoke test short
     request = DraftRequest(municipality="Lerum", body="Individnämnden", period="2024",
                            indicators=["Erfarna socionomer inom Barn- och familj, minst 5 år i yrket"])
-    draft = Drafter(settings, llm).draft(request)
+    try:
+        return Drafter(settings, llm).draft(request), llm
+    finally:
+        llm.inner.close()
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@pytest.mark.xfail(strict=True, reason=(
+    "the packaged Gemma 3 270M is a base model: it repeats its prompt instead of drafting, so the checker rejects "
+    "its text and the template stands in (strict: this test fails loudly once a model's own text passes)"))
+def test_local_model_draft_passes_the_checker(settings: Settings) -> None:
+    draft, llm = _local_draft(settings)
     assert_clean(draft)
-    assert draft.backend.startswith("local:")
-    assert draft.sections[0].origin in ("llm", "repaired", "fallback")
+    # The model's own text, not the template that replaces rejected model text: a model whose every output is
+    # rejected fails here.
+    assert draft.sections[0].origin in ("llm", "repaired"), (draft.notes, llm.replies)
     assert "74,7%" in draft.text
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_local_model_text_is_checked_and_rejected_text_never_reaches_the_draft(settings: Settings) -> None:
+    draft, llm = _local_draft(settings)
+    assert draft.backend.startswith("local:")
+    assert llm.replies and all(reply.strip() for reply in llm.replies)  # the model did write, out of process
+    assert "llama_cpp" not in sys.modules
+    section = draft.sections[0]
+    if section.origin in ("llm", "repaired"):  # accepted: the draft holds the model's own (rendered) text
+        assert not draft.findings
+        return
+    assert section.origin == "fallback"
+    first = draft.rejected[0]
+    assert first.section.endswith("(försök 1)")
+    assert first.kind == "missing_indicator" or first.text in llm.replies[0]  # judged on the model's own words
+    assert any("modelltexten underkändes" in note for note in draft.notes)
+    assert not any(reply.strip() in draft.text for reply in llm.replies)  # rejected text never reaches the draft
+    assert_clean(draft)
+    assert "74,7%" in draft.text  # the template's figures, rendered by code
