@@ -236,7 +236,9 @@ def users_add(
 
 @app.command(name="eval")
 def eval_command(
-    dataset: Annotated[Path, typer.Option(help="Frågor i JSONL (evals/qa.jsonl-formatet).")] = Path("evals/qa.jsonl"),
+    dataset: Annotated[
+        Path | None, typer.Option(help="Frågor i JSONL (standard: qa.jsonl i inställningen evals_dir).")
+    ] = None,
     drafts: Annotated[Path | None, typer.Option(help="Utkastbeställningar i JSONL.")] = None,
     out: Annotated[Path, typer.Option(help="Mapp för metrics.json, report.md och plot.png.")] = Path("eval-out"),
     k: Annotated[int, typer.Option(help="Antal passager som räknas i återvinning@k.")] = 5,
@@ -248,6 +250,7 @@ def eval_command(
     from assistant.evalrun import run_eval
 
     settings = Settings()
+    dataset = dataset or settings.evals_dir / "qa.jsonl"
     if llm:
         settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"backend": llm})})
     if baseline not in (None, "llamaindex-default"):

@@ -13,7 +13,6 @@ import gradio as gr
 from assistant.service import AssistantService
 from assistant.ui_chat import UserOf
 
-EVALS_DIR = Path("evals")
 MAIN_SET = "qa.jsonl"
 UNAVAILABLE = (
     "<div class='unavailable' id='eval-unavailable'><strong>Utvärdering är inte tillgänglig ännu.</strong> "
@@ -28,8 +27,8 @@ def eval_available() -> bool:
     return importlib.util.find_spec("assistant.evalrun") is not None
 
 
-def datasets(evals_dir: Path = EVALS_DIR) -> list[str]:
-    """The QA eval sets under evals/ (one question per line), the main set first: it is the default choice."""
+def datasets(evals_dir: Path) -> list[str]:
+    """The QA eval sets in the evals folder (one question per line), the main set first: it is the default choice."""
     if not evals_dir.is_dir():
         return []
     found = (p for p in evals_dir.glob("*.jsonl") if not p.name.startswith("draft"))
@@ -74,7 +73,8 @@ def build_eval_tab(service: AssistantService, user_of: UserOf) -> None:
     if not eval_available():
         gr.HTML(UNAVAILABLE, elem_id="eval-status", js_on_load=None)
     with gr.Row():
-        dataset = gr.Dropdown(datasets(), value=next(iter(datasets()), None), label="Frågeset", scale=3,
+        offered = datasets(service.settings.evals_dir)
+        dataset = gr.Dropdown(offered, value=next(iter(offered), None), label="Frågeset", scale=3,
                               elem_id="eval-dataset")
         limit = gr.Number(0, label="Antal frågor (0 = alla)", precision=0, minimum=0, scale=1, elem_id="eval-limit")
         k = gr.Number(5, label="k (passager i återvinning@k)", precision=0, minimum=1, maximum=20, scale=1,
@@ -102,8 +102,8 @@ def build_eval_tab(service: AssistantService, user_of: UserOf) -> None:
 
         if not user_of(request).is_admin:
             raise gr.Error("Du behöver rollen admin för att köra utvärderingen.")
-        if not path or path not in datasets():
-            raise gr.Error("Välj ett frågeset i evals/.")
+        if not path or path not in datasets(service.settings.evals_dir):
+            raise gr.Error("Välj ett frågeset.")
         out = service.settings.data_dir / "eval" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         progress((0, None), desc="Förbereder", unit="frågor")
 
