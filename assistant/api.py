@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
-from assistant.ingest import FileOutcome
+from assistant.jobs import Job, JobRunner
 from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import Settings
 from assistant.types import Answer, DocumentKind, DocumentMeta
@@ -31,7 +31,7 @@ from assistant.web import (
     remove_upload,
     resolve_filters,
     run_draft,
-    store_upload,
+    stage_uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,24 @@ class OutcomeOut(BaseModel):
     replaced: str | None = None
 
 
-class IngestOut(BaseModel):
-    """The outcome of an upload: one entry per file."""
+class JobOut(BaseModel):
+    """An upload's ingestion job; outcomes hold one entry per file once it is finished."""
 
-    ok: bool
+    id: str
+    status: str = Field(description="queued, running, done or failed.")
+    finished: bool
+    ok: bool = Field(description="Finished and no file failed.")
+    stage: str = Field(description="läser (files), indexerar (documents) or textdelar (chunks of one document).")
+    done: int
+    total: int
+    documents_done: int
+    documents_total: int
+    files: int
     outcomes: list[OutcomeOut]
+    error: str = ""
+    status_url: str
+    created_at: str
+    finished_at: str = ""
 
 
 class ErrorOut(BaseModel):
@@ -204,6 +217,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     users = UserStore(settings.app.users_file) if settings.app.users_file else None
     ready = threading.Event()
     raw, service = service, cast(AssistantService, _Prepared(service, ready))
+    jobs = JobRunner(service)
 
     def prepare_then_open() -> None:
         try:
@@ -271,7 +285,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         """Every ingested file: primary documents and duplicates, with metadata and status."""
         return [document_record(e) for e in service.documents()]
 
-    @app.post("/api/documents", response_model=IngestOut, responses=ERRORS, tags=["dokument"])
+    @app.post("/api/documents", status_code=202, response_model=JobOut, responses=ERRORS, tags=["dokument"])
     def upload(
         files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT eller MD")],
         municipality: Annotated[str, Form()] = "",
@@ -280,20 +294,28 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         period: Annotated[str, Form()] = "",
         title: Annotated[str, Form()] = "",
         user: User = current_user,
-    ) -> IngestOut:
-        """Upload and ingest files; per-file failures and duplicates are in the outcomes."""
+    ) -> JSONResponse:
+        """Stage the files and start their ingestion as a job: 202 with the job; follow it at /api/jobs/{id}.
+
+        A file of the wrong type or over the size limit is one failed outcome; the others are ingested.
+        """
         if not user.is_admin:
             raise HTTPException(403, "Du behöver rollen admin för att läsa in dokument.")
-        stored, metadata = [], {}
-        for upload_file in files:
-            target = store_upload(service, upload_file.filename or "namnlos.txt", upload_file.file)
-            stored.append(target)
-            metadata[target.name] = DocumentMeta(
-                title=title if len(files) == 1 else "", municipality=municipality, body=body, kind=kind,
-                period=period, access="public",
-            )
-        report = service.ingest(stored, metadata=metadata)
-        return IngestOut(ok=report.ok, outcomes=[_outcome(o) for o in report.outcomes])
+        meta = DocumentMeta(title=title, municipality=municipality, body=body, kind=kind, period=period,
+                            access="public")
+        staged = stage_uploads(service, jobs, [(f.filename or "namnlos.txt", f.file) for f in files], meta)
+        if not staged.paths:
+            raise staged.error()
+        job = jobs.submit(staged.job_id, user.name, staged.paths, staged.metadata, staged.rejected)
+        return JSONResponse(_job_out(job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+    @app.get("/api/jobs/{job_id}", response_model=JobOut, responses=ERRORS, tags=["dokument"])
+    def job_status(job_id: str, user: User = current_user) -> dict[str, Any]:
+        """An upload job: status, progress per chunk of the document being indexed, and one outcome per file."""
+        job = jobs.get(job_id)
+        if job is None or (job.user != user.name and not user.is_admin):
+            raise NotFoundError("Jobbet finns inte.")
+        return _job_out(job)
 
     @app.delete("/api/documents/{doc_id}", responses=ERRORS, tags=["dokument"])
     def delete(doc_id: str, user: User = current_user) -> dict[str, str]:
@@ -329,7 +351,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
             return await run_in_threadpool(check)
 
         app = gr.mount_gradio_app(
-            app, build_app(service, users), path="/",
+            app, build_app(service, users, jobs), path="/",
             auth=gradio_auth if users is not None else None,
             auth_message="Logga in med ditt användarnamn och lösenord." if users is not None else None,
             max_file_size=int(settings.app.max_upload_mb * 1024 * 1024), show_error=True, ssr_mode=False,
@@ -338,8 +360,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     return app
 
 
-def _outcome(outcome: FileOutcome) -> OutcomeOut:
-    return OutcomeOut(**vars(outcome))
+def _job_out(job: Job) -> dict[str, Any]:
+    return {**job.as_dict(), "status_url": f"/api/jobs/{job.id}"}
 
 
 def _prepare(service: AssistantService) -> None:

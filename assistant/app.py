@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.auth import ANONYMOUS, PUBLIC_ROLE, User, UserStore
+from assistant.jobs import JobRunner
 from assistant.service import AssistantService
 from assistant.ui_chat import Refresher, UserOf, build_chat_tab
 from assistant.ui_documents import build_documents_tab
@@ -49,9 +50,10 @@ def make_user_of(users: UserStore | None) -> UserOf:
     return user_of
 
 
-def build_app(service: AssistantService, users: UserStore | None = None) -> gr.Blocks:
+def build_app(service: AssistantService, users: UserStore | None = None, jobs: JobRunner | None = None) -> gr.Blocks:
     """The whole UI; nothing is loaded until a browser connects (fast start)."""
     user_of = make_user_of(users)
+    jobs = jobs or JobRunner(service)
     refreshers: list[Refresher] = []
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
         with gr.Sidebar(label="Källa", open=False, position="right", width=520, elem_id="source-sidebar") as sidebar:
@@ -70,7 +72,7 @@ def build_app(service: AssistantService, users: UserStore | None = None) -> gr.B
             with gr.Tab("Utvärdering", id="utvardering"):
                 build_eval_tab(service, user_of)
             with gr.Tab("Dokument", id="dokument") as documents_tab:
-                documents = build_documents_tab(service, user_of)
+                documents = build_documents_tab(service, user_of, jobs)
                 refreshers.append(documents)
 
         def greet(request: gr.Request) -> str:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, cast
 
 import gradio as gr
 
-from assistant.ingest import IngestReport, Status
-from assistant.service import AssistantService, ServiceError
+from assistant.ingest import FileOutcome, IngestReport, Status
+from assistant.jobs import Job, JobRunner
+from assistant.service import AssistantService
 from assistant.types import DocumentKind, DocumentMeta
 from assistant.ui_chat import Refresher, UserOf
-from assistant.web import KIND_LABELS, UPLOAD_TYPES, remove_upload, status_text, store_upload
+from assistant.web import KIND_LABELS, UPLOAD_TYPES, remove_upload, stage_uploads, status_text
+
+POLL_S = 0.25  # how often the progress bar looks at the job
 
 OUTCOME_SV: dict[Status, str] = {
     "ingested": "inläst",
@@ -55,7 +59,19 @@ def report_summary(report: IngestReport) -> str:
     return f"**Inläsning klar** — {counts or 'inga filer'}."
 
 
-def build_documents_tab(service: AssistantService, user_of: UserOf) -> Refresher:
+def follow(job: Job, progress: gr.Progress) -> None:
+    """Move the progress bar with the job (per chunk of the document being indexed) until it has finished.
+
+    The job runs on its own: if the browser goes away, the ingestion still ends cleanly and its staged files are
+    kept or removed.
+    """
+    while not job.finished:
+        unit = "textdelar" if job.stage == "textdelar" else "filer" if job.stage == "läser" else "dokument"
+        progress((job.done, max(job.total, 1)) if job.total else (0, None), desc=job.describe(), unit=unit)
+        time.sleep(POLL_S)
+
+
+def build_documents_tab(service: AssistantService, user_of: UserOf, jobs: JobRunner) -> Refresher:
     """The Dokument tab's components and events (call inside a gr.Tab)."""
     limit = f"{service.settings.app.max_upload_mb:g}".replace(".", ",")  # Swedish decimal comma
     gr.Markdown(f"Ladda upp PDF, DOCX, TXT eller MD, högst {limit} MB per fil. "
@@ -97,30 +113,17 @@ def build_documents_tab(service: AssistantService, user_of: UserOf) -> Refresher
             raise gr.Error("Du behöver rollen admin för att läsa in dokument.")
         if not paths:
             raise gr.Error("Välj minst en fil att läsa in.")
-        stored: list[Path] = []
-        meta: dict[str, DocumentMeta] = {}
-        failed: list[list[str]] = []
-        for raw in paths:
-            source = Path(raw)
-            try:
-                target = store_upload(service, source.name, source)
-            except ServiceError as exc:
-                failed.append([source.name, OUTCOME_SV["failed"], str(exc)])
-                continue
-            stored.append(target)
-            meta[target.name] = DocumentMeta(
-                title=titel.strip() if titel.strip() and len(paths) == 1 else "",
-                municipality=kommun.strip(), body=namnd.strip(), kind=cast(DocumentKind, typ or "other"),
-                period=per.strip(), access="public",
-            )
-
-        def tick(stage: str, done: int, total: int) -> None:
-            progress((done, max(total, 1)), desc=stage.capitalize(), unit="filer")
-
-        report = service.ingest(stored, metadata=meta, progress=tick) if stored else IngestReport()
-        rows = failed + report_rows(report)
-        summary_text = report_summary(report) + (f" {len(failed)} fil(er) avvisades före inläsning." if failed else "")
-        return (summary_text, rows, *refresh(), None)
+        meta = DocumentMeta(title=titel.strip(), municipality=kommun.strip(), body=namnd.strip(),
+                            kind=cast(DocumentKind, typ or "other"), period=per.strip(), access="public")
+        staged = stage_uploads(service, jobs, [(Path(raw).name, Path(raw)) for raw in paths], meta)
+        report = IngestReport(outcomes=list(staged.rejected))
+        if staged.paths:
+            job = jobs.submit(staged.job_id, user_of(request).name, staged.paths, staged.metadata, [])
+            follow(job, progress)
+            report.outcomes += [FileOutcome(**o) for o in job.outcomes]
+        rejected = len(staged.rejected)
+        summary_text = report_summary(report) + (f" {rejected} fil(er) avvisades före inläsning." if rejected else "")
+        return (summary_text, report_rows(report), *refresh(), None)
 
     def run_delete(doc_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not user_of(request).is_admin:

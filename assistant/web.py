@@ -9,15 +9,17 @@ import os
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from assistant.evalset import find_quote
-from assistant.ingest import safe_filename
+from assistant.ingest import FileOutcome, safe_filename
+from assistant.jobs import JobRunner, upload_dir
 from assistant.service import AssistantService, ServiceError
 from assistant.store import RegistryEntry
-from assistant.types import Citation, SourceDocument
+from assistant.types import Citation, DocumentMeta, SourceDocument
 
 if TYPE_CHECKING:
     from assistant.auth import User
@@ -70,37 +72,69 @@ def resolve_filters(
     """Known municipality and body names for the given filters; NotFoundError names the unknown one."""
     choices = filter_choices(service)
     resolved: list[str | None] = []
-    for value, field, label in ((municipality, "municipality", "Kommunen"), (body, "body", "Nämnden")):
+    for value, key, label in ((municipality, "municipality", "Kommunen"), (body, "body", "Nämnden")):
         if not value or not value.strip():
             resolved.append(None)
             continue
-        match = _match(value, choices[field])
+        match = _match(value, choices[key])
         if match is None:
-            known = ", ".join(choices[field]) or "inga"
+            known = ", ".join(choices[key]) or "inga"
             raise NotFoundError(f"{label} ”{value.strip()}” finns inte bland de inlästa dokumenten. Kända: {known}.")
         resolved.append(match)
     return resolved[0], resolved[1]
 
 
-def upload_dir(service: AssistantService) -> Path:
-    """Where uploaded files are kept (they are the sources of their documents)."""
-    return service.settings.data_dir / "uploads"
+@dataclass
+class Staged:
+    """Uploads copied into a job's staging folder, and the ones refused before that (type, size)."""
+
+    job_id: str
+    paths: list[Path] = field(default_factory=list)
+    metadata: dict[str, DocumentMeta] = field(default_factory=dict)
+    rejected: list[FileOutcome] = field(default_factory=list)
+    errors: list[ServiceError] = field(default_factory=list)
+
+    def error(self) -> ServiceError:
+        """When nothing could be staged: one error for the request (413 when every file was too large)."""
+        message = " ".join(str(e) for e in self.errors)
+        if all(isinstance(e, TooLargeError) for e in self.errors):
+            return TooLargeError(message)
+        return ServiceError(message)
 
 
-def store_upload(service: AssistantService, name: str, source: BinaryIO | Path) -> Path:
-    """Copy one upload into the upload folder under a safe name; TooLargeError over the limit."""
+def stage_uploads(
+    service: AssistantService, runner: JobRunner, files: Iterable[tuple[str, BinaryIO | Path]], meta: DocumentMeta
+) -> Staged:
+    """Copy uploads into a new job's staging folder; a file of the wrong type or size is refused on its own."""
+    job_id, folder = runner.stage_dir()
+    staged = Staged(job_id)
+    files = list(files)
+    for name, source in files:
+        try:
+            path = store_upload(service, name, source, folder)
+        except ServiceError as exc:
+            staged.errors.append(exc)
+            staged.rejected.append(FileOutcome(safe_filename(name), "failed", reason=str(exc)))
+            continue
+        staged.paths.append(path)
+        staged.metadata[path.name] = meta if len(files) == 1 else meta.model_copy(update={"title": ""})
+    if not staged.paths:
+        folder.rmdir()
+    return staged
+
+
+def store_upload(service: AssistantService, name: str, source: BinaryIO | Path, folder: Path) -> Path:
+    """Copy one upload into a private folder under a safe name (0600); TooLargeError over the limit."""
     limit = service.settings.app.max_upload_mb * 1024 * 1024
     target_name = safe_filename(name)
     if Path(target_name).suffix.lower() not in UPLOAD_TYPES:
         raise ServiceError(f"{target_name}: filtypen stöds inte; ladda upp PDF, DOCX, TXT eller MD.")
-    folder = upload_dir(service)
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / target_name
     tmp = folder / f".{target_name}.{os.getpid()}.{threading.get_ident()}.part"
     written = 0
     try:
         opened = source.open("rb") if isinstance(source, Path) else contextlib.nullcontext(source)
-        with opened as reader, open(tmp, "wb") as out:
+        with opened as reader, os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
             while block := reader.read(1024 * 1024):
                 written += len(block)
                 if written > limit:

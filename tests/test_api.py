@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import EmbeddingSettings, Settings
 from assistant.types import Answer, Citation
 from assistant.web import UPLOAD_TYPES, draft_available
+from tests.uploads import upload
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PLAN = """Verksamhetsplan 2024 Omsorgsnämnden
@@ -77,7 +80,8 @@ class FakeAnswerer:
 def make_service(tmp_path: Path, **app: Any) -> tuple[AssistantService, FakeAnswerer]:
     """A service over the two small documents (hash embedder: fast), with a fake answerer."""
     fast = {"kind": "hash"} if "kind" in EmbeddingSettings.model_fields else {}  # no model load where supported
-    settings = Settings(data_dir=tmp_path / "data", embedding=fast, app=app)
+    # The small corpus is the corpus folder: it has no reviewed fact set (corpus_dir no longer follows the cwd).
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", embedding=fast, app=app)
     service = AssistantService(settings)
     report = service.ingest([write_corpus(tmp_path / "corpus")])
     assert report.ok, report.outcomes
@@ -241,25 +245,26 @@ def test_draft_over_the_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_upload_list_duplicate_and_delete(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
     client, service, _ = env
     text = "Plan för äldreomsorgen 2025\n\nMål\n\nÄldreomsorgen i Uppby ska ha 95 procent nöjda brukare år 2025.\n"
-    response = client.post(
-        "/api/documents",
+    job = upload(
+        client,
         files=[("files", ("uppby-plan.txt", text.encode(), "text/plain"))],
         data={"municipality": "Uppby kommun", "body": "Äldrenämnden", "kind": "plan", "period": "2025",
               "title": "Plan 2025"},
     )
-    assert response.status_code == 200, response.text
-    outcome = response.json()["outcomes"][0]
+    assert job["status"] == "done" and job["ok"] is True
+    outcome = job["outcomes"][0]
     assert (outcome["name"], outcome["status"]) == ("uppby-plan.txt", "ingested")
     docs = {d["name"]: d for d in client.get("/api/documents").json()}
     assert docs["uppby-plan.txt"]["meta"] == {
         "title": "Plan 2025", "municipality": "Uppby kommun", "body": "Äldrenämnden", "kind": "plan",
         "period": "2025", "access": "public"}
-    assert (service.settings.data_dir / "uploads" / "uppby-plan.txt").is_file()
+    uploads = service.settings.data_dir / "uploads"
+    assert (uploads / "uppby-plan.txt").is_file()
 
-    response = client.post("/api/documents", files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
-    assert response.status_code == 200
-    assert response.json()["outcomes"][0]["status"] == "duplicate"
-    assert response.json()["outcomes"][0]["duplicate_of"] == "uppby-plan.txt"
+    job = upload(client, files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
+    assert job["outcomes"][0]["status"] == "duplicate"
+    assert job["outcomes"][0]["duplicate_of"] == "uppby-plan.txt"
+    assert not (uploads / "kopia.txt").exists()  # a duplicate upload is not kept
 
     doc_id = docs["uppby-plan.txt"]["id"]
     response = client.delete(f"/api/documents/{doc_id}")
@@ -268,10 +273,11 @@ def test_upload_list_duplicate_and_delete(env: tuple[TestClient, AssistantServic
     assert "uppby-plan.txt" not in {d["name"] for d in client.get("/api/documents").json()}
     assert client.delete(f"/api/documents/{doc_id}").status_code == 404
     assert "finns inte" in client.delete("/api/documents/okand").json()["error"]
+    assert not list(uploads.iterdir()) and not list((service.settings.data_dir / "staging").iterdir())
 
 
 def test_upload_errors(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
-    client, _, _ = env
+    client, service, _ = env
     big = b"Stor fil med text.\n" * 2000  # 38 kB over the 0.01 MB limit
     response = client.post("/api/documents", files=[("files", ("stor.txt", big, "text/plain"))])
     assert response.status_code == 413
@@ -282,18 +288,57 @@ def test_upload_errors(env: tuple[TestClient, AssistantService, FakeAnswerer]) -
     response = client.post("/api/documents", data={"municipality": "X"})
     assert response.status_code == 422
     assert "files saknas" in response.json()["error"]
-    response = client.post("/api/documents", files=[("files", ("tom.txt", b"   ", "text/plain"))])
-    assert response.status_code == 200
-    assert response.json()["ok"] is False
-    assert response.json()["outcomes"][0]["status"] == "failed"
-    assert "tom" in response.json()["outcomes"][0]["reason"]
+    job = upload(client, files=[("files", ("tom.txt", b"   ", "text/plain"))])
+    assert job["ok"] is False
+    assert job["outcomes"][0]["status"] == "failed"
+    assert "tom" in job["outcomes"][0]["reason"]
+    assert not (service.settings.data_dir / "uploads" / "tom.txt").exists()  # a failed upload is not kept
+
+
+def test_a_multipart_upload_answers_per_file(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, _ = env
+    good = "Plan 2026\n\nMål\n\nKulturnämnden i Nyby ska öppna två nya bibliotek under 2026.\n".encode()
+    job = upload(client, files=[("files", ("program.exe", b"MZ\x00", "application/x-msdos")),
+                                ("files", ("nyby-plan.txt", good, "text/plain")),
+                                ("files", ("stor.txt", b"x" * 20_000, "text/plain"))])
+    outcomes = {o["name"]: o for o in job["outcomes"]}
+    assert outcomes["nyby-plan.txt"]["status"] == "ingested"
+    assert outcomes["program.exe"]["status"] == "failed" and "filtypen" in outcomes["program.exe"]["reason"]
+    assert outcomes["stor.txt"]["status"] == "failed" and "större än gränsen" in outcomes["stor.txt"]["reason"]
+    assert job["ok"] is False and job["files"] == 3
+    stored = service.settings.data_dir / "uploads"
+    assert [p.name for p in stored.iterdir()] == ["nyby-plan.txt"]
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o700
+    assert stat.S_IMODE((stored / "nyby-plan.txt").stat().st_mode) == 0o600
+    documents = service.settings.data_dir / "documents"
+    assert stat.S_IMODE(documents.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in documents.iterdir())
+
+
+def test_job_status_is_progress_per_chunk_and_unknown_jobs_are_404(
+    env: tuple[TestClient, AssistantService, FakeAnswerer]
+) -> None:
+    client, service, _ = env
+    service.settings.app.max_upload_mb = 5
+    lines = "\n\n".join(f"Mål {i}: nämnden ska förbättra insats {i} med {i % 17} procent under år {2000 + i % 25}."
+                        for i in range(300))
+    accepted = client.post("/api/documents", files=[("files", ("lang-plan.txt", lines.encode(), "text/plain"))])
+    assert accepted.json()["status"] in ("queued", "running")
+    seen = []
+    while not (job := client.get(accepted.json()["status_url"]).json())["finished"]:
+        seen.append((job["stage"], job["done"], job["total"]))
+        time.sleep(0.01)
+    assert job["ok"], job
+    assert len({done for stage, done, _ in seen if stage == "textdelar"}) > 1, seen  # moved within the document
+    response = client.get("/api/jobs/finns-inte")
+    assert (response.status_code, response.json()) == (404, {"error": "Jobbet finns inte."})
 
 
 def test_openapi_lists_every_endpoint(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
     client, _, _ = env
     schema = client.get("/openapi.json").json()
-    assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= set(
-        schema["paths"])
+    assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/jobs/{job_id}",
+            "/api/health"} <= set(schema["paths"])
     assert "422" in schema["paths"]["/api/ask"]["post"]["responses"]
     assert client.get("/docs").status_code == 200
 
@@ -325,8 +370,10 @@ def test_login_required_when_users_file_is_set(tmp_path: Path, monkeypatch: pyte
         files = [("files", ("a.txt", b"Text om planen.", "text/plain"))]
         response = client.post("/api/documents", files=files, headers=_basic("handlaggare", "hemligt-lösen"))
         assert response.status_code == 403
-        response = client.post("/api/documents", files=files, headers=_basic("admin", "ännu-hemligare"))
-        assert response.status_code == 200
+        job = upload(client, files=files, headers=_basic("admin", "ännu-hemligare"))
+        assert job["ok"], job
+        response = client.get(f"/api/jobs/{job['id']}", headers=_basic("handlaggare", "hemligt-lösen"))
+        assert response.status_code == 404  # another user's job is not theirs to see
 
 
 def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
