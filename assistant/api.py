@@ -261,7 +261,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         """Answer a question with citations (document, section, character span, quote), or refuse."""
         if not body.question.strip():
             raise ServiceError("Frågan är tom. Skriv en fråga om dokumenten.")
-        municipality, nämnd = resolve_filters(service, body.municipality, body.body)
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body, user.roles)
         return service.ask(AskRequest(
             question=body.question.strip(), municipality=municipality, body=nämnd, period=body.period, k=body.k,
             history=[(t.question, t.answer) for t in body.history], user=user.name, roles=user.roles,
@@ -270,7 +270,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     @app.post("/api/draft", responses=ERRORS, tags=["utkast"])
     def draft(body: DraftBody, user: User = current_user) -> dict[str, Any]:
         """A draft whose every figure is checked against the fact set: text, facts, citations, findings, passed."""
-        municipality, nämnd = resolve_filters(service, body.municipality, body.body)
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body, user.roles)
         if getattr(service, "draft", None) is None and not draft_available():
             raise HTTPException(501, "Utkast är inte tillgängligt ännu i den här versionen.")
         from assistant.types import DraftRequest
@@ -282,8 +282,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     @app.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])
     def documents(user: User = current_user) -> list[dict[str, Any]]:
-        """Every ingested file: primary documents and duplicates, with metadata and status."""
-        return [document_record(e) for e in service.documents()]
+        """The ingested files the user may read: primary documents and duplicates, with metadata and status."""
+        return [document_record(e) for e in service.documents(user.roles)]
 
     @app.post("/api/documents", status_code=202, response_model=JobOut, responses=ERRORS, tags=["dokument"])
     def upload(
@@ -323,17 +323,18 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         if not user.is_admin:
             raise HTTPException(403, "Du behöver rollen admin för att ta bort dokument.")
         entry = service.registry.entries.get(doc_id)
-        if entry is None or not service.delete(doc_id):
+        if entry is None or not service.delete(doc_id, user=user.name):
             raise NotFoundError(f"Dokumentet {doc_id} finns inte.")
         remove_upload(service, entry.name)
         return {"deleted": doc_id, "name": entry.name}
 
     @app.get("/api/health", tags=["drift"])
     def health() -> Any:
-        """Liveness and corpus size (no login needed); 503 with status 'starting' while the index opens."""
+        """Liveness, never behind login: only the status when login is on (corpus size and data directory only for
+        the loopback operator when it is off); 503 with status 'starting' while the index opens."""
         if not ready.is_set():
             return JSONResponse({"status": "starting"}, status_code=503)
-        return service.health()
+        return service.health() if users is None else {"status": "ok"}
 
     if ui:
         import gradio as gr

@@ -70,7 +70,7 @@ def build_app(service: AssistantService, users: UserStore | None = None, jobs: J
             with gr.Tab("Utkast", id="utkast"):
                 refreshers.append(build_draft_tab(service, user_of, sidebar, passage))
             with gr.Tab("Utvärdering", id="utvardering"):
-                build_eval_tab(service, user_of)
+                refreshers.append(build_eval_tab(service, user_of))
             with gr.Tab("Dokument", id="dokument") as documents_tab:
                 documents = build_documents_tab(service, user_of, jobs)
                 refreshers.append(documents)

@@ -57,9 +57,14 @@ class AssistantService:
         """The document registry, freshly read (reading it needs no embedder or index)."""
         return Registry(self.settings.data_dir)
 
-    def documents(self) -> list[RegistryEntry]:
-        """All ingested files (primary documents and duplicates), in name order."""
-        return sorted(self.registry.entries.values(), key=lambda e: e.name)
+    def documents(self, roles: tuple[str, ...] | None = None) -> list[RegistryEntry]:
+        """Ingested files (primary documents and duplicates) in name order: all, or those these roles may read."""
+        from assistant.query import may_read
+
+        entries = list(self.registry.entries.values())
+        if roles is not None:
+            entries = [e for e in entries if roles and may_read(e.meta, roles)]
+        return sorted(entries, key=lambda e: e.name)
 
     def ingest(
         self, paths: list[Path], metadata: dict[str, DocumentMeta] | None = None, progress: Progress | None = None,
@@ -119,7 +124,7 @@ class AssistantService:
         return draft
 
     def health(self) -> dict[str, Any]:
-        """What a monitoring probe needs to know."""
+        """What the operator's monitoring needs to know (the API shows only the status when login is on)."""
         entries = self.registry.entries.values()
         return {
             "status": "ok",

@@ -37,7 +37,7 @@ UserOf = Callable[[gr.Request | None], User]
 class Refresher:
     """A function that recomputes some components from the corpus, and those components (for load events)."""
 
-    fn: Callable[[], Any]
+    fn: Callable[..., Any]
     outputs: list[Any]
 
 
@@ -194,8 +194,8 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         send = gr.Button("Fråga", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Nytt samtal", scale=1, elem_id="new-chat")
 
-    def load_filters() -> tuple[Any, ...]:
-        choices = filter_choices(service)
+    def load_filters(request: gr.Request) -> tuple[Any, ...]:
+        choices = filter_choices(service, user_of(request).roles)
         return tuple(
             gr.Dropdown(choices=[("Alla", ALL)] + [(c, c) for c in choices[key]])
             for key in ("municipality", "body", "year")

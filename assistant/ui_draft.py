@@ -133,20 +133,20 @@ def build_draft_tab(
                          "att se källan)", interactive=False, wrap=True, elem_id="draft-facts", max_height=360,
                          column_widths=["6%", "40%", "10%", "8%", "12%", "24%"])
 
-    def refresh() -> tuple[Any, ...]:
-        choices = filter_choices(service)
+    def refresh(request: gr.Request) -> tuple[Any, ...]:
+        choices = filter_choices(service, user_of(request).roles)
         return (gr.Dropdown(choices=choices["municipality"]), gr.Dropdown(choices=choices["body"]),
                 gr.Dropdown(choices=choices["year"]))
 
-    def indicator_choices(kommun: str | None, namnd: str | None, per: str | None) -> Any:
+    def indicator_choices(kommun: str | None, namnd: str | None, per: str | None, request: gr.Request) -> Any:
         if not (draft_available() and kommun and namnd and per):
             return gr.Dropdown(choices=[], value=[])
         from assistant.draft import DraftError, Sources, scope_facts
         from assistant.types import DraftRequest
 
         try:
-            request = DraftRequest(municipality=kommun, body=namnd, period=per, indicators=None, llm=None)
-            _, _, scoped = scope_facts(request, Sources(service.settings))
+            wanted = DraftRequest(municipality=kommun, body=namnd, period=per, indicators=None, llm=None)
+            _, _, scoped = scope_facts(wanted, Sources(service.settings, user_of(request).roles))
         except DraftError:
             return gr.Dropdown(choices=[], value=[])
         return gr.Dropdown(choices=sorted({f.indicator for f in scoped}), value=[])

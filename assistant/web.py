@@ -39,14 +39,17 @@ class TooLargeError(ServiceError):
     """An upload is over the size limit."""
 
 
-def indexed(service: AssistantService) -> list[RegistryEntry]:
-    """The searchable (primary) documents."""
-    return [e for e in service.documents() if e.status == "indexed"]
+def indexed(service: AssistantService, roles: tuple[str, ...] | None = None) -> list[RegistryEntry]:
+    """The searchable (primary) documents these roles may read (all when roles is None)."""
+    return [e for e in service.documents(roles) if e.status == "indexed"]
 
 
-def filter_choices(service: AssistantService) -> dict[str, list[str]]:
-    """Municipalities, bodies and years present among the indexed documents, sorted."""
-    entries = indexed(service)
+def filter_choices(service: AssistantService, roles: tuple[str, ...] | None = None) -> dict[str, list[str]]:
+    """Municipalities, bodies and years of the indexed documents these roles may read, sorted.
+
+    A reader never learns the name of a municipality, body or year that only restricted documents have.
+    """
+    entries = indexed(service, roles)
     years = {m.group(0) for e in entries for m in _YEAR.finditer(e.meta.period)}
     return {
         "municipality": sorted({e.meta.municipality for e in entries if e.meta.municipality}),
@@ -67,10 +70,14 @@ def _match(value: str, known: Iterable[str]) -> str | None:
 
 
 def resolve_filters(
-    service: AssistantService, municipality: str | None, body: str | None
+    service: AssistantService, municipality: str | None, body: str | None, roles: tuple[str, ...] | None = None
 ) -> tuple[str | None, str | None]:
-    """Known municipality and body names for the given filters; NotFoundError names the unknown one."""
-    choices = filter_choices(service)
+    """Known municipality and body names for the given filters; NotFoundError names the unknown one.
+
+    Only names the roles may read count as known, so a forbidden name gets the same 404 as one that does not
+    exist (no existence oracle).
+    """
+    choices = filter_choices(service, roles)
     resolved: list[str | None] = []
     for value, key, label in ((municipality, "municipality", "Kommunen"), (body, "body", "Nämnden")):
         if not value or not value.strip():

@@ -31,7 +31,7 @@ def test_serve_from_any_working_directory_drafts_and_offers_eval_sets(
         assert response.json()["passed"] is True
         config = httpx.get(f"{server.url}/config", timeout=30).json()
         offered = component(config, "eval-dataset")["choices"]
-        assert offered and str(offered[0][0]).endswith("evals/qa.jsonl"), offered
+        assert offered and offered[0][0] == "qa.jsonl" and str(offered[0][1]).endswith("evals/qa.jsonl"), offered
     assert not list(elsewhere.iterdir())  # nothing was read from or written to the working directory
 
 
