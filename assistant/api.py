@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
 from assistant.jobs import Job, JobRunner
@@ -23,9 +25,10 @@ from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import Settings
 from assistant.types import Answer, DocumentKind, DocumentMeta
 from assistant.web import (
+    Logins,
     NotFoundError,
     TooLargeError,
-    audit_login,
+    TooManyAttempts,
     document_record,
     draft_available,
     remove_upload,
@@ -169,27 +172,55 @@ def _status_of(exc: ServiceError) -> int:
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in ((400, "Felaktig fråga"), (401, "Inloggning krävs"), (403, "Saknar behörighet"),
-                       (404, "Finns inte"), (413, "För stor fil"), (422, "Ogiltig begäran"),
-                       (501, "Inte tillgängligt ännu"))
+                       (404, "Finns inte"), (413, "För stor fil eller för lång fråga"), (422, "Ogiltig begäran"),
+                       (429, "För många misslyckade inloggningar"), (501, "Inte tillgängligt ännu"))
 }
 
 
-def api_user(service: AssistantService, users: UserStore | None) -> Callable[[Request], User]:
-    """A dependency: HTTP Basic credentials checked against the users file; anonymous when login is off."""
+CLIENT_ADDRESS: contextvars.ContextVar[str] = contextvars.ContextVar("client_address", default="?")
+
+
+class ClientAddress:
+    """ASGI middleware: the client's address for this request, for login throttling (the login page's callback
+    is given only a name and a password)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        token = CLIENT_ADDRESS.set(str(client[0]) if client else "?")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT_ADDRESS.reset(token)
+
+
+def _credentials(header: str) -> tuple[str, str] | None:
+    """Name and password of an HTTP Basic header (None when there is none or it is malformed)."""
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        name, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "?", ""
+    return name, password
+
+
+def api_user(service: AssistantService, logins: Logins | None) -> Callable[[Request], User]:
+    """A dependency: HTTP Basic credentials checked (throttled) against the users file; anonymous when login is off."""
 
     def dependency(request: Request) -> User:
-        if users is None:
+        if logins is None:
             return ANONYMOUS
-        header = request.headers.get("authorization", "")
+        given = _credentials(request.headers.get("authorization", ""))
         user = None
-        if header.lower().startswith("basic "):
-            try:
-                name, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
-                user = users.authenticate(name, password)
-            except (binascii.Error, UnicodeDecodeError):
-                name, user = "?", None
-            if user is None:  # failed attempts only: a successful Basic login comes with every request
-                audit_login(service, name, False, "api")
+        if given is not None:
+            address = request.client.host if request.client else "?"
+            try:  # a successful Basic login comes with every request: only failures are audited
+                user = logins.check(*given, address=address, via="api")
+            except TooManyAttempts as exc:
+                raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.wait_s)}) from exc
         if user is None:
             raise HTTPException(401, "Inloggning krävs: ange användare och lösenord (HTTP Basic).",
                                 headers={"WWW-Authenticate": 'Basic realm="planassistenten", charset="UTF-8"'})
@@ -218,6 +249,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     ready = threading.Event()
     raw, service = service, cast(AssistantService, _Prepared(service, ready))
     jobs = JobRunner(service)
+    logins = Logins(service, users) if users is not None else None
 
     def prepare_then_open() -> None:
         try:
@@ -237,7 +269,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
                   description="Frågor med källhänvisningar, utkast och dokumenthantering. Alla fel: {\"error\": …}.")
-    current_user = Depends(api_user(service, users))
+    app.add_middleware(ClientAddress)
+    current_user = Depends(api_user(service, logins))
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -342,12 +375,14 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         from assistant.app import build_app, page_options
 
         async def gradio_auth(name: str, password: str) -> bool:
-            assert users is not None
+            assert logins is not None
+            address = CLIENT_ADDRESS.get()
 
             def check() -> bool:
-                ok = users.authenticate(name, password) is not None
-                audit_login(service, name, ok, "app")
-                return ok
+                try:
+                    return logins.check(name, password, address, "app", audit_success=True) is not None
+                except TooManyAttempts:
+                    return False  # the page says the credentials were wrong; the back-off is in the audit log
 
             return await run_in_threadpool(check)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import math
 import os
 import re
 import threading
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from assistant.auth import LoginThrottle, User, UserStore
 from assistant.evalset import find_quote
 from assistant.ingest import FileOutcome, safe_filename
 from assistant.jobs import JobRunner, upload_dir
@@ -22,7 +24,6 @@ from assistant.store import RegistryEntry
 from assistant.types import Citation, DocumentMeta, SourceDocument
 
 if TYPE_CHECKING:
-    from assistant.auth import User
     from assistant.types import Draft, DraftRequest
 
 UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
@@ -210,11 +211,44 @@ def save_feedback(service: AssistantService, user: str, record: dict[str, Any]) 
     return path
 
 
-def audit_login(service: AssistantService, user: str, ok: bool, via: str) -> None:
+def audit_login(service: AssistantService, user: str, ok: bool, via: str, **extra: Any) -> None:
     """Record a login attempt (app or API) in the audit log."""
     from assistant.audit import AuditLog
 
-    AuditLog.from_settings(service.settings).record("login", user, ok=ok, via=via)
+    AuditLog.from_settings(service.settings).record("login", user, ok=ok, via=via, **extra)
+
+
+class TooManyAttempts(ServiceError):
+    """Failed logins for this user name or address: the next attempt must wait."""
+
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = max(1, math.ceil(wait_s))
+        super().__init__(f"För många misslyckade inloggningar. Försök igen om {self.wait_s} sekunder.")
+
+
+class Logins:
+    """Password checks for the API and the login page: throttled per user name and address, failures audited."""
+
+    def __init__(self, service: AssistantService, users: UserStore) -> None:
+        app = service.settings.app
+        self.service, self.users = service, users
+        self.throttle = LoginThrottle(app.login_free_failures, app.login_backoff_s, app.login_max_backoff_s)
+
+    def check(self, name: str, password: str, address: str, via: str, audit_success: bool = False) -> User | None:
+        """The user when the password is right, None when not; TooManyAttempts while the back-off lasts."""
+        wait = self.throttle.wait_s(name, address)
+        if wait > 0:  # the password is not even checked: guessing gets no faster than the back-off
+            audit_login(self.service, name, False, via, address=address, throttled=True)
+            raise TooManyAttempts(wait)
+        user = self.users.authenticate(name, password)
+        if user is None:
+            wait = self.throttle.failed(name, address)
+            audit_login(self.service, name, False, via, address=address, wait_s=round(wait, 1))
+        else:
+            self.throttle.succeeded(name, address)
+            if audit_success:
+                audit_login(self.service, name, True, via, address=address)
+        return user
 
 
 def remove_upload(service: AssistantService, name: str) -> None:

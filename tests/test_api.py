@@ -394,3 +394,31 @@ def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch:
     result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", "1"])
     assert result.exit_code == 2
     assert "utan inloggning" in result.output
+
+
+def test_failed_logins_are_throttled_and_audited_and_a_bad_users_line_is_no_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    users = tmp_path / "users.txt"
+    add_user(users, "handlaggare", "hemligt-lösen", ["public"])
+    with users.open("a", encoding="utf-8") as handle:  # a line the old `users add` could write
+        handle.write("mallory:public,admin:x:scrypt$1$1$1$a$b\n")
+    service, _ = make_service(tmp_path, users_file=users, login_free_failures=3, login_backoff_s=0.5,
+                              login_max_backoff_s=2)
+    with TestClient(create_app(service, ui=False, prepare=False)) as client:
+        right = _basic("handlaggare", "hemligt-lösen")
+        assert client.get("/api/documents", headers=right).status_code == 200  # the bad line is skipped
+        codes = [client.get("/api/documents", headers=_basic("handlaggare", f"fel-{i}")).status_code
+                 for i in range(30)]
+        assert codes[:3] == [401, 401, 401] and codes.count(429) >= 25
+        throttled = client.get("/api/documents", headers=right)  # the right password waits too
+        assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) >= 1
+        assert "För många misslyckade inloggningar" in throttled.json()["error"]
+        other = client.get("/api/documents", headers=_basic("bo", "fel"))  # same address, another name
+        assert other.status_code == 429
+        time.sleep(2.1)
+        assert client.get("/api/documents", headers=right).status_code == 200
+    logins = [r for r in read_records(audit_path(service.settings.data_dir), limit=None) if r["event"] == "login"]
+    assert sum(1 for r in logins if r.get("throttled")) >= 25
+    assert all(not r["ok"] and r["address"] for r in logins)
