@@ -21,13 +21,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
 from assistant.jobs import Job, JobRunner
-from assistant.service import AskRequest, AssistantService, ServiceError
+from assistant.service import AskRequest, AssistantService, OverTimeBudget, ServiceError, TooLargeError
 from assistant.settings import Settings
 from assistant.types import Answer, DocumentKind, DocumentMeta
 from assistant.web import (
     Logins,
     NotFoundError,
-    TooLargeError,
     TooManyAttempts,
     document_record,
     draft_available,
@@ -166,6 +165,8 @@ def _status_of(exc: ServiceError) -> int:
         return 404
     if isinstance(exc, TooLargeError):
         return 413
+    if isinstance(exc, OverTimeBudget):
+        return 503
     return 400
 
 
@@ -173,7 +174,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in ((400, "Felaktig fråga"), (401, "Inloggning krävs"), (403, "Saknar behörighet"),
                        (404, "Finns inte"), (413, "För stor fil eller för lång fråga"), (422, "Ogiltig begäran"),
-                       (429, "För många misslyckade inloggningar"), (501, "Inte tillgängligt ännu"))
+                       (429, "För många misslyckade inloggningar"), (501, "Inte tillgängligt ännu"),
+                       (503, "Svaret tog för lång tid, eller tjänsten startar"))
 }
 
 

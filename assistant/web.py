@@ -19,7 +19,7 @@ from assistant.auth import LoginThrottle, User, UserStore
 from assistant.evalset import find_quote
 from assistant.ingest import FileOutcome, safe_filename
 from assistant.jobs import JobRunner, upload_dir
-from assistant.service import AssistantService, ServiceError
+from assistant.service import AssistantService, ServiceError, TooLargeError
 from assistant.store import RegistryEntry
 from assistant.types import Citation, DocumentMeta, SourceDocument
 
@@ -34,10 +34,6 @@ _feedback_lock = threading.Lock()
 
 class NotFoundError(ServiceError):
     """Something the request names does not exist (a municipality, body or document)."""
-
-
-class TooLargeError(ServiceError):
-    """An upload is over the size limit."""
 
 
 def indexed(service: AssistantService, roles: tuple[str, ...] | None = None) -> list[RegistryEntry]:

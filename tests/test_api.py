@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -422,3 +423,39 @@ def test_failed_logins_are_throttled_and_audited_and_a_bad_users_line_is_no_500(
     logins = [r for r in read_records(audit_path(service.settings.data_dir), limit=None) if r["event"] == "login"]
     assert sum(1 for r in logins if r.get("throttled")) >= 25
     assert all(not r["ok"] and r["address"] for r in logins)
+
+
+def test_a_question_over_the_limit_is_413_in_swedish(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, fake = env
+    limit = service.settings.app.max_question_chars
+    assert limit == 2000
+    response = client.post("/api/ask", json={"question": "Vad är målet? " + "x" * limit})
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("Frågan är för lång") and "2000 tecken" in response.json()["error"]
+    assert fake.requests == []  # never reached the answerer
+    huge = [{"question": "Och?", "answer": "y" * 30_000}, {"question": "Och?", "answer": "y" * 20_000}]
+    response = client.post("/api/ask", json={"question": "Vad är målet?", "history": huge})
+    assert response.status_code == 413 and "historiken" in response.json()["error"]
+    assert client.post("/api/ask", json={"question": "M" * limit}).status_code == 200
+
+
+def test_answering_has_a_time_budget(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, fake = env
+    service.settings.app.answer_timeout_s = 0.5
+    slow = threading.Event()
+    real = fake.__call__
+
+    def answer(request: AskRequest) -> Answer:
+        if "långsam" in request.question:
+            slow.wait(10)
+        return real(request)
+
+    service.__dict__["answerer"] = answer
+    started = time.monotonic()
+    response = client.post("/api/ask", json={"question": "En långsam fråga?"})
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert response.json() == {"error": "Frågan kunde inte besvaras inom 0.5 sekunder. Försök igen om en stund, "
+                                        "gärna med en mer avgränsad fråga."}
+    slow.set()
+    assert client.post("/api/ask", json={"question": "Vad är målet?"}).status_code == 200  # still serving
