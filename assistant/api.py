@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextvars
+import http
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -14,9 +15,11 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
@@ -160,6 +163,29 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+HTTP_SV = {404: "Adressen finns inte.", 405: "Metoden stöds inte för den här adressen.",
+           500: "Ett internt fel inträffade."}
+
+
+def _swedish_detail(exc: HTTPException) -> str:
+    """Our own messages are Swedish already; Starlette's defaults ('Not Found') are replaced."""
+    detail = str(exc.detail)
+    if detail == http.HTTPStatus(exc.status_code).phrase:
+        return HTTP_SV.get(exc.status_code, f"Begäran kunde inte utföras (HTTP {exc.status_code}).")
+    return detail
+
+
+def _methods_for(app: FastAPI, request: Request) -> set[str]:
+    """The methods other API routes take on this path (empty when no route has the path)."""
+    allowed: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.name != "unknown":
+            match, _ = route.matches({**request.scope, "method": "__none__"})
+            if match != Match.NONE:
+                allowed |= route.methods or set()
+    return allowed
+
+
 def _status_of(exc: ServiceError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
@@ -280,7 +306,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+        return _error(exc.status_code, _swedish_detail(exc), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -370,6 +396,16 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         if not ready.is_set():
             return JSONResponse({"status": "starting"}, status_code=503)
         return service.health() if users is None else {"status": "ok"}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                   include_in_schema=False)
+    def unknown(request: Request, rest: str) -> JSONResponse:
+        """Any other path under /api: 404 (or 405 where the path exists for other methods), never Gradio's page."""
+        allowed = _methods_for(app, request)
+        if allowed:
+            return _error(405, f"Metoden {request.method} stöds inte här; använd {', '.join(sorted(allowed))}.",
+                          headers={"Allow": ", ".join(sorted(allowed))})
+        return _error(404, f"Adressen /api/{rest} finns inte. Se /docs för API:ts adresser.")
 
     if ui:
         import gradio as gr

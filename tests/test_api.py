@@ -387,6 +387,15 @@ def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         config = client.get("/config").json()
         assert config["title"] == "Planassistenten"
         assert config["max_file_size"] == 512 * 1024
+        for method, url in (("GET", "/api/finns-inte"), ("POST", "/api/ask/extra"), ("DELETE", "/api/x/y/z")):
+            response = client.request(method, url)  # under /api: ours, not Gradio's page or {"detail": …}
+            assert response.status_code == 404 and set(response.json()) == {"error"}, response.text
+            assert "finns inte" in response.json()["error"]
+        response = client.get("/api/ask")
+        assert response.status_code == 405 and response.headers["allow"] == "POST"
+        assert response.json() == {"error": "Metoden GET stöds inte här; använd POST."}
+        response = client.put("/api/documents/abc")
+        assert response.status_code == 405 and response.json()["error"].endswith("använd DELETE.")
 
 
 def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
