@@ -32,6 +32,8 @@ FINDING_HEADERS = ["Typ", "Text", "Avsnitt", "Varför"]
 FACT_HEADERS = ["Nyckel", "Indikator", "Period", "Slag", "Värde", "Källa"]
 FINDING_SV = {"number": "siffra", "direction": "riktningsord", "placeholder": "lucka",
               "missing_indicator": "indikator saknas"}
+# Quotes in a draft come from documents: raw HTML, links, images and autolinks stay text in the preview.
+PREVIEW_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["link", "image", "autolink"])
 _MARK = re.compile("\ue000(\\d+)\ue001")
 _PLACEHOLDER = re.compile(r"\[Analys:[^\]]*\]")
 
@@ -61,7 +63,7 @@ def preview_html(draft: Draft) -> str:
         marks.append(number)
         cursor = number.end
     pieces.append(text[cursor:])
-    rendered = MarkdownIt("commonmark", {"html": False}).enable("table").render("".join(pieces))
+    rendered = PREVIEW_MARKDOWN.render("".join(pieces))
     by_index = {i: n for i, n in enumerate(spans)}
 
     def figure(match: re.Match[str]) -> str:
