@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.cli_sv import SUBCOMMAND_METAVAR
 from assistant.facts import extract_corpus, read_facts_csv, write_facts_csv, write_review_csv
 from assistant.factstore import FactStore
 from assistant.types import Fact
@@ -17,6 +18,7 @@ facts_app = typer.Typer(
     help="Indikatorfakta: tabellvärden med källa, granskade och incheckade i corpus/indicators.csv.",
     no_args_is_help=True,
     add_completion=False,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
 )
 console = Console()
 

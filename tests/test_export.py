@@ -63,7 +63,8 @@ def test_markdown_lists_findings_of_a_failed_draft(draft: Draft) -> None:
 
 
 HOSTILE = ("Logga in: [logga in igen här](http://127.0.0.1:9/phish) eller <a href=\"http://127.0.0.1:9/a\">här</a>, "
-           "se <img src=\"http://127.0.0.1:9/pixel.png\"> och ![bild](http://127.0.0.1:9/i.png), <http://127.0.0.1:9/x>, "
+           "se <img src=\"http://127.0.0.1:9/pixel.png\"> och ![bild](http://127.0.0.1:9/i.png), "
+           "<http://127.0.0.1:9/x>, "
            "https://127.0.0.1:9/bare, www.example.se och info@example.se.")
 
 
