@@ -410,7 +410,9 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     if ui:
         import gradio as gr
 
-        from assistant.app import build_app, page_options
+        from assistant.app import SwedishPages, build_app, page_options
+
+        app.add_middleware(SwedishPages)
 
         async def gradio_auth(name: str, password: str) -> bool:
             assert logins is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.auth import ANONYMOUS, PUBLIC_ROLE, User, UserStore
 from assistant.jobs import JobRunner
@@ -114,6 +115,49 @@ SWEDISH_CLIENT_MESSAGES = r"""<script>
   }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 })();
 </script>"""
+
+
+# Gradio translates its own words (the login page, "Släpp fil här", "Fel") by the browser's language, so a
+# browser set to English would get English. The app is Swedish: the page says the browser's language is Swedish
+# before Gradio's scripts read it.
+FORCE_SWEDISH = (b"<script>(()=>{const d=(k,v)=>{try{Object.defineProperty(Navigator.prototype,k,"
+                 b"{get:()=>v,configurable:true})}catch(e){}};d('language','sv-SE');d('languages',['sv-SE','sv'])})();"
+                 b"</script>")
+
+
+class SwedishPages:
+    """ASGI middleware: every HTML page starts with FORCE_SWEDISH (the login page and the app alike)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body: list[bytes] = []
+
+        async def sending(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start" and _is_html(message):
+                start = message
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                page = b"".join(body).replace(b"<head>", b"<head>" + FORCE_SWEDISH, 1)
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, sending)
+
+
+def _is_html(message: Message) -> bool:
+    return any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in message.get("headers", []))
 
 
 def page_options() -> dict[str, Any]:
