@@ -31,12 +31,16 @@ class _NoNativeModel(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     find_spec still answers truthfully (so "is it installed?" checks work); only loading the module fails.
     """
 
+    refuses_llama_cpp = True
+
     def find_spec(self, name: str, path: Sequence[str] | None = None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if name != "llama_cpp":
             return None
         for finder in sys.meta_path:
-            if finder is not self and (spec := finder.find_spec(name, path, target)) is not None:
+            if getattr(finder, "refuses_llama_cpp", False):  # this guard (conftest may be imported twice)
+                continue
+            if (spec := finder.find_spec(name, path, target)) is not None:
                 return importlib.machinery.ModuleSpec(name, self, origin=spec.origin)
         return None
 
@@ -48,7 +52,8 @@ class _NoNativeModel(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         raise ImportError("llama_cpp")
 
 
-sys.meta_path.insert(0, _NoNativeModel())
+if not any(getattr(finder, "refuses_llama_cpp", False) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _NoNativeModel())
 # One embedding cache for the whole session: every test that ingests the corpus into its own data directory
 # after the first reads the vectors instead of re-embedding (the cache is keyed by model and text).
 if "ASSISTANT_EMBEDDING__CACHE_PATH" not in os.environ:
