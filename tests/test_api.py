@@ -22,7 +22,7 @@ from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import EmbeddingSettings, Settings
 from assistant.types import Answer, Citation
 from assistant.web import UPLOAD_TYPES, draft_available
-from tests.uploads import upload
+from tests.uploads import upload, wait_for_job
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PLAN = """Verksamhetsplan 2024 Omsorgsnämnden
@@ -317,20 +317,24 @@ def test_a_multipart_upload_answers_per_file(env: tuple[TestClient, AssistantSer
 
 
 def test_job_status_is_progress_per_chunk_and_unknown_jobs_are_404(
-    env: tuple[TestClient, AssistantService, FakeAnswerer]
+    env: tuple[TestClient, AssistantService, FakeAnswerer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from assistant.jobs import Job
+
     client, service, _ = env
     service.settings.app.max_upload_mb = 5
+    events: list[tuple[str, int, int]] = []
+    real = Job.progress
+    monkeypatch.setattr(Job, "progress", lambda self, *args: events.append(args) or real(self, *args))
     lines = "\n\n".join(f"Mål {i}: nämnden ska förbättra insats {i} med {i % 17} procent under år {2000 + i % 25}."
                         for i in range(300))
     accepted = client.post("/api/documents", files=[("files", ("lang-plan.txt", lines.encode(), "text/plain"))])
     assert accepted.json()["status"] in ("queued", "running")
-    seen = []
-    while not (job := client.get(accepted.json()["status_url"]).json())["finished"]:
-        seen.append((job["stage"], job["done"], job["total"]))
-        time.sleep(0.01)
+    job = wait_for_job(client, accepted)
     assert job["ok"], job
-    assert len({done for stage, done, _ in seen if stage == "textdelar"}) > 1, seen  # moved within the document
+    assert {"stage", "done", "total", "documents_done", "documents_total"} <= set(job)
+    chunks = [(done, total) for stage, done, total in events if stage == "textdelar"]
+    assert len({done for done, _ in chunks}) > 1 and chunks[-1][0] == chunks[-1][1], events  # within one document
     response = client.get("/api/jobs/finns-inte")
     assert (response.status_code, response.json()) == (404, {"error": "Jobbet finns inte."})
 
