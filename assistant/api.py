@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
+import http
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -13,25 +15,28 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
-from assistant.ingest import FileOutcome
-from assistant.service import AskRequest, AssistantService, ServiceError
+from assistant.jobs import Job, JobRunner
+from assistant.service import AskRequest, AssistantService, OverTimeBudget, ServiceError, TooLargeError
 from assistant.settings import Settings
 from assistant.types import Answer, DocumentKind, DocumentMeta
 from assistant.web import (
+    Logins,
     NotFoundError,
-    TooLargeError,
-    audit_login,
+    TooManyAttempts,
     document_record,
     draft_available,
     remove_upload,
     resolve_filters,
     run_draft,
-    store_upload,
+    stage_uploads,
 )
 
 log = logging.getLogger(__name__)
@@ -99,11 +104,24 @@ class OutcomeOut(BaseModel):
     replaced: str | None = None
 
 
-class IngestOut(BaseModel):
-    """The outcome of an upload: one entry per file."""
+class JobOut(BaseModel):
+    """An upload's ingestion job; outcomes hold one entry per file once it is finished."""
 
-    ok: bool
+    id: str
+    status: str = Field(description="queued, running, done or failed.")
+    finished: bool
+    ok: bool = Field(description="Finished and no file failed.")
+    stage: str = Field(description="läser (files), indexerar (documents) or textdelar (chunks of one document).")
+    done: int
+    total: int
+    documents_done: int
+    documents_total: int
+    files: int
     outcomes: list[OutcomeOut]
+    error: str = ""
+    status_url: str
+    created_at: str
+    finished_at: str = ""
 
 
 class ErrorOut(BaseModel):
@@ -145,38 +163,92 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+HTTP_SV = {404: "Adressen finns inte.", 405: "Metoden stöds inte för den här adressen.",
+           500: "Ett internt fel inträffade."}
+
+
+def _swedish_detail(exc: HTTPException) -> str:
+    """Our own messages are Swedish already; Starlette's defaults ('Not Found') are replaced."""
+    detail = str(exc.detail)
+    if detail == http.HTTPStatus(exc.status_code).phrase:
+        return HTTP_SV.get(exc.status_code, f"Begäran kunde inte utföras (HTTP {exc.status_code}).")
+    return detail
+
+
+def _methods_for(app: FastAPI, request: Request) -> set[str]:
+    """The methods other API routes take on this path (empty when no route has the path)."""
+    allowed: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.name != "unknown":
+            match, _ = route.matches({**request.scope, "method": "__none__"})
+            if match != Match.NONE:
+                allowed |= route.methods or set()
+    return allowed
+
+
 def _status_of(exc: ServiceError) -> int:
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, TooLargeError):
         return 413
+    if isinstance(exc, OverTimeBudget):
+        return 503
     return 400
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": text}
     for code, text in ((400, "Felaktig fråga"), (401, "Inloggning krävs"), (403, "Saknar behörighet"),
-                       (404, "Finns inte"), (413, "För stor fil"), (422, "Ogiltig begäran"),
-                       (501, "Inte tillgängligt ännu"))
+                       (404, "Finns inte"), (413, "För stor fil eller för lång fråga"), (422, "Ogiltig begäran"),
+                       (429, "För många misslyckade inloggningar"), (501, "Inte tillgängligt ännu"),
+                       (503, "Svaret tog för lång tid, eller tjänsten startar"))
 }
 
 
-def api_user(service: AssistantService, users: UserStore | None) -> Callable[[Request], User]:
-    """A dependency: HTTP Basic credentials checked against the users file; anonymous when login is off."""
+CLIENT_ADDRESS: contextvars.ContextVar[str] = contextvars.ContextVar("client_address", default="?")
+
+
+class ClientAddress:
+    """ASGI middleware: the client's address for this request, for login throttling (the login page's callback
+    is given only a name and a password)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        token = CLIENT_ADDRESS.set(str(client[0]) if client else "?")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT_ADDRESS.reset(token)
+
+
+def _credentials(header: str) -> tuple[str, str] | None:
+    """Name and password of an HTTP Basic header (None when there is none or it is malformed)."""
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        name, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "?", ""
+    return name, password
+
+
+def api_user(service: AssistantService, logins: Logins | None) -> Callable[[Request], User]:
+    """A dependency: HTTP Basic credentials checked (throttled) against the users file; anonymous when login is off."""
 
     def dependency(request: Request) -> User:
-        if users is None:
+        if logins is None:
             return ANONYMOUS
-        header = request.headers.get("authorization", "")
+        given = _credentials(request.headers.get("authorization", ""))
         user = None
-        if header.lower().startswith("basic "):
-            try:
-                name, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
-                user = users.authenticate(name, password)
-            except (binascii.Error, UnicodeDecodeError):
-                name, user = "?", None
-            if user is None:  # failed attempts only: a successful Basic login comes with every request
-                audit_login(service, name, False, "api")
+        if given is not None:
+            address = request.client.host if request.client else "?"
+            try:  # a successful Basic login comes with every request: only failures are audited
+                user = logins.check(*given, address=address, via="api")
+            except TooManyAttempts as exc:
+                raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.wait_s)}) from exc
         if user is None:
             raise HTTPException(401, "Inloggning krävs: ange användare och lösenord (HTTP Basic).",
                                 headers={"WWW-Authenticate": 'Basic realm="planassistenten", charset="UTF-8"'})
@@ -204,6 +276,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     users = UserStore(settings.app.users_file) if settings.app.users_file else None
     ready = threading.Event()
     raw, service = service, cast(AssistantService, _Prepared(service, ready))
+    jobs = JobRunner(service)
+    logins = Logins(service, users) if users is not None else None
 
     def prepare_then_open() -> None:
         try:
@@ -223,7 +297,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
                   description="Frågor med källhänvisningar, utkast och dokumenthantering. Alla fel: {\"error\": …}.")
-    current_user = Depends(api_user(service, users))
+    app.add_middleware(ClientAddress)
+    current_user = Depends(api_user(service, logins))
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -231,7 +306,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+        return _error(exc.status_code, _swedish_detail(exc), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -247,7 +322,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         """Answer a question with citations (document, section, character span, quote), or refuse."""
         if not body.question.strip():
             raise ServiceError("Frågan är tom. Skriv en fråga om dokumenten.")
-        municipality, nämnd = resolve_filters(service, body.municipality, body.body)
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body, user.roles)
         return service.ask(AskRequest(
             question=body.question.strip(), municipality=municipality, body=nämnd, period=body.period, k=body.k,
             history=[(t.question, t.answer) for t in body.history], user=user.name, roles=user.roles,
@@ -256,7 +331,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     @app.post("/api/draft", responses=ERRORS, tags=["utkast"])
     def draft(body: DraftBody, user: User = current_user) -> dict[str, Any]:
         """A draft whose every figure is checked against the fact set: text, facts, citations, findings, passed."""
-        municipality, nämnd = resolve_filters(service, body.municipality, body.body)
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body, user.roles)
         if getattr(service, "draft", None) is None and not draft_available():
             raise HTTPException(501, "Utkast är inte tillgängligt ännu i den här versionen.")
         from assistant.types import DraftRequest
@@ -268,10 +343,10 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
 
     @app.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])
     def documents(user: User = current_user) -> list[dict[str, Any]]:
-        """Every ingested file: primary documents and duplicates, with metadata and status."""
-        return [document_record(e) for e in service.documents()]
+        """The ingested files the user may read: primary documents and duplicates, with metadata and status."""
+        return [document_record(e) for e in service.documents(user.roles)]
 
-    @app.post("/api/documents", response_model=IngestOut, responses=ERRORS, tags=["dokument"])
+    @app.post("/api/documents", status_code=202, response_model=JobOut, responses=ERRORS, tags=["dokument"])
     def upload(
         files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT eller MD")],
         municipality: Annotated[str, Form()] = "",
@@ -280,20 +355,28 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         period: Annotated[str, Form()] = "",
         title: Annotated[str, Form()] = "",
         user: User = current_user,
-    ) -> IngestOut:
-        """Upload and ingest files; per-file failures and duplicates are in the outcomes."""
+    ) -> JSONResponse:
+        """Stage the files and start their ingestion as a job: 202 with the job; follow it at /api/jobs/{id}.
+
+        A file of the wrong type or over the size limit is one failed outcome; the others are ingested.
+        """
         if not user.is_admin:
             raise HTTPException(403, "Du behöver rollen admin för att läsa in dokument.")
-        stored, metadata = [], {}
-        for upload_file in files:
-            target = store_upload(service, upload_file.filename or "namnlos.txt", upload_file.file)
-            stored.append(target)
-            metadata[target.name] = DocumentMeta(
-                title=title if len(files) == 1 else "", municipality=municipality, body=body, kind=kind,
-                period=period, access="public",
-            )
-        report = service.ingest(stored, metadata=metadata)
-        return IngestOut(ok=report.ok, outcomes=[_outcome(o) for o in report.outcomes])
+        meta = DocumentMeta(title=title, municipality=municipality, body=body, kind=kind, period=period,
+                            access="public")
+        staged = stage_uploads(service, jobs, [(f.filename or "namnlos.txt", f.file) for f in files], meta)
+        if not staged.paths:
+            raise staged.error()
+        job = jobs.submit(staged.job_id, user.name, staged.paths, staged.metadata, staged.rejected)
+        return JSONResponse(_job_out(job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+    @app.get("/api/jobs/{job_id}", response_model=JobOut, responses=ERRORS, tags=["dokument"])
+    def job_status(job_id: str, user: User = current_user) -> dict[str, Any]:
+        """An upload job: status, progress per chunk of the document being indexed, and one outcome per file."""
+        job = jobs.get(job_id)
+        if job is None or (job.user != user.name and not user.is_admin):
+            raise NotFoundError("Jobbet finns inte.")
+        return _job_out(job)
 
     @app.delete("/api/documents/{doc_id}", responses=ERRORS, tags=["dokument"])
     def delete(doc_id: str, user: User = current_user) -> dict[str, str]:
@@ -301,35 +384,50 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         if not user.is_admin:
             raise HTTPException(403, "Du behöver rollen admin för att ta bort dokument.")
         entry = service.registry.entries.get(doc_id)
-        if entry is None or not service.delete(doc_id):
+        if entry is None or not service.delete(doc_id, user=user.name):
             raise NotFoundError(f"Dokumentet {doc_id} finns inte.")
         remove_upload(service, entry.name)
         return {"deleted": doc_id, "name": entry.name}
 
     @app.get("/api/health", tags=["drift"])
     def health() -> Any:
-        """Liveness and corpus size (no login needed); 503 with status 'starting' while the index opens."""
+        """Liveness, never behind login: only the status when login is on (corpus size and data directory only for
+        the loopback operator when it is off); 503 with status 'starting' while the index opens."""
         if not ready.is_set():
             return JSONResponse({"status": "starting"}, status_code=503)
-        return service.health()
+        return service.health() if users is None else {"status": "ok"}
+
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                   include_in_schema=False)
+    def unknown(request: Request, rest: str) -> JSONResponse:
+        """Any other path under /api: 404 (or 405 where the path exists for other methods), never Gradio's page."""
+        allowed = _methods_for(app, request)
+        if allowed:
+            return _error(405, f"Metoden {request.method} stöds inte här; använd {', '.join(sorted(allowed))}.",
+                          headers={"Allow": ", ".join(sorted(allowed))})
+        return _error(404, f"Adressen /api/{rest} finns inte. Se /docs för API:ts adresser.")
 
     if ui:
         import gradio as gr
 
-        from assistant.app import build_app, page_options
+        from assistant.app import SwedishPages, build_app, page_options
+
+        app.add_middleware(SwedishPages)
 
         async def gradio_auth(name: str, password: str) -> bool:
-            assert users is not None
+            assert logins is not None
+            address = CLIENT_ADDRESS.get()
 
             def check() -> bool:
-                ok = users.authenticate(name, password) is not None
-                audit_login(service, name, ok, "app")
-                return ok
+                try:
+                    return logins.check(name, password, address, "app", audit_success=True) is not None
+                except TooManyAttempts:
+                    return False  # the page says the credentials were wrong; the back-off is in the audit log
 
             return await run_in_threadpool(check)
 
         app = gr.mount_gradio_app(
-            app, build_app(service, users), path="/",
+            app, build_app(service, users, jobs), path="/",
             auth=gradio_auth if users is not None else None,
             auth_message="Logga in med ditt användarnamn och lösenord." if users is not None else None,
             max_file_size=int(settings.app.max_upload_mb * 1024 * 1024), show_error=True, ssr_mode=False,
@@ -338,8 +436,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     return app
 
 
-def _outcome(outcome: FileOutcome) -> OutcomeOut:
-    return OutcomeOut(**vars(outcome))
+def _job_out(job: Job) -> dict[str, Any]:
+    return {**job.as_dict(), "status_url": f"/api/jobs/{job.id}"}
 
 
 def _prepare(service: AssistantService) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.auth import ANONYMOUS, PUBLIC_ROLE, User, UserStore
+from assistant.jobs import JobRunner
 from assistant.service import AssistantService
 from assistant.ui_chat import Refresher, UserOf, build_chat_tab
 from assistant.ui_documents import build_documents_tab
@@ -49,9 +51,10 @@ def make_user_of(users: UserStore | None) -> UserOf:
     return user_of
 
 
-def build_app(service: AssistantService, users: UserStore | None = None) -> gr.Blocks:
+def build_app(service: AssistantService, users: UserStore | None = None, jobs: JobRunner | None = None) -> gr.Blocks:
     """The whole UI; nothing is loaded until a browser connects (fast start)."""
     user_of = make_user_of(users)
+    jobs = jobs or JobRunner(service)
     refreshers: list[Refresher] = []
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
         with gr.Sidebar(label="Källa", open=False, position="right", width=520, elem_id="source-sidebar") as sidebar:
@@ -68,9 +71,9 @@ def build_app(service: AssistantService, users: UserStore | None = None) -> gr.B
             with gr.Tab("Utkast", id="utkast"):
                 refreshers.append(build_draft_tab(service, user_of, sidebar, passage))
             with gr.Tab("Utvärdering", id="utvardering"):
-                build_eval_tab(service, user_of)
+                refreshers.append(build_eval_tab(service, user_of))
             with gr.Tab("Dokument", id="dokument") as documents_tab:
-                documents = build_documents_tab(service, user_of)
+                documents = build_documents_tab(service, user_of, jobs)
                 refreshers.append(documents)
 
         def greet(request: gr.Request) -> str:
@@ -112,6 +115,49 @@ SWEDISH_CLIENT_MESSAGES = r"""<script>
   }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
 })();
 </script>"""
+
+
+# Gradio translates its own words (the login page, "Släpp fil här", "Fel") by the browser's language, so a
+# browser set to English would get English. The app is Swedish: the page says the browser's language is Swedish
+# before Gradio's scripts read it.
+FORCE_SWEDISH = (b"<script>(()=>{const d=(k,v)=>{try{Object.defineProperty(Navigator.prototype,k,"
+                 b"{get:()=>v,configurable:true})}catch(e){}};d('language','sv-SE');d('languages',['sv-SE','sv'])})();"
+                 b"</script>")
+
+
+class SwedishPages:
+    """ASGI middleware: every HTML page starts with FORCE_SWEDISH (the login page and the app alike)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body: list[bytes] = []
+
+        async def sending(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start" and _is_html(message):
+                start = message
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                page = b"".join(body).replace(b"<head>", b"<head>" + FORCE_SWEDISH, 1)
+                headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                await send({**start, "headers": [*headers, (b"content-length", str(len(page)).encode())]})
+                await send({"type": "http.response.body", "body": page})
+
+        await self.app(scope, receive, sending)
+
+
+def _is_html(message: Message) -> bool:
+    return any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in message.get("headers", []))
 
 
 def page_options() -> dict[str, Any]:

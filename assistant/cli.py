@@ -7,19 +7,23 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from assistant.cli_facts import facts_app
 from assistant.cli_fit import fit_command
+from assistant.cli_sv import SUBCOMMAND_METAVAR, SwedishGroup
 from assistant.ingest import IngestReport
 from assistant.offline import configure_offline_env
 from assistant.settings import Settings
 
 app = typer.Typer(
+    cls=SwedishGroup,
     help="Assistent för svenska kommunala planer och rapporter: inläsning, frågor med källor, utkast.",
     no_args_is_help=True,
     add_completion=False,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
 )
 app.add_typer(facts_app, name="facts")
 app.command("fit")(fit_command)
@@ -208,18 +212,16 @@ def serve(
         raise typer.Exit(2) from exc
 
 
-users_app = typer.Typer(help="Användare för inloggning i webbappen och API:t.", no_args_is_help=True)
+users_app = typer.Typer(help="Användare för inloggning i webbappen och API:t.", no_args_is_help=True,
+                        subcommand_metavar=SUBCOMMAND_METAVAR)
 app.add_typer(users_app, name="users")
 
 
 @users_app.command("add")
 def users_add(
-    name: Annotated[str, typer.Argument(help="Användarnamn.")],
+    name: Annotated[str, typer.Argument(help="Användarnamn (a–z, 0–9, _ . -).")],
     roles: Annotated[str, typer.Option(help="Roller, kommaseparerade (admin får läsa in och ta bort).")] = "public",
     file: Annotated[Path | None, typer.Option(help="Användarfil (standard: inställningen app.users_file).")] = None,
-    password: Annotated[
-        str, typer.Option(prompt="Lösenord", hide_input=True, confirmation_prompt=True, help="Lösenord (frågas).")
-    ] = "",
 ) -> None:
     """Lägg till eller byt lösenord för en användare (scrypt-hash i användarfilen)."""
     from assistant.auth import UsersFileError, add_user
@@ -228,17 +230,29 @@ def users_add(
     if path is None:
         console.print("[red]Ange --file eller ASSISTANT_APP__USERS_FILE.[/red]")
         raise typer.Exit(2)
+    password = _new_password()
     try:
         user = add_user(path, name, password, [r.strip() for r in roles.split(",") if r.strip()])
     except UsersFileError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     console.print(f"Användaren {user.name} ({', '.join(user.roles)}) är sparad i {path}.")
 
 
+def _new_password() -> str:
+    """The password, asked twice without echo (Swedish prompts; typer's own confirmation text is English)."""
+    while True:
+        first = typer.prompt("Lösenord", hide_input=True)
+        if first == typer.prompt("Upprepa lösenordet", hide_input=True):
+            return str(first)
+        console.print("[red]Lösenorden är inte lika. Försök igen.[/red]")
+
+
 @app.command(name="eval")
 def eval_command(
-    dataset: Annotated[Path, typer.Option(help="Frågor i JSONL (evals/qa.jsonl-formatet).")] = Path("evals/qa.jsonl"),
+    dataset: Annotated[
+        Path | None, typer.Option(help="Frågor i JSONL (standard: qa.jsonl i inställningen evals_dir).")
+    ] = None,
     drafts: Annotated[Path | None, typer.Option(help="Utkastbeställningar i JSONL.")] = None,
     out: Annotated[Path, typer.Option(help="Mapp för metrics.json, report.md och plot.png.")] = Path("eval-out"),
     k: Annotated[int, typer.Option(help="Antal passager som räknas i återvinning@k.")] = 5,
@@ -250,6 +264,7 @@ def eval_command(
     from assistant.evalrun import run_eval
 
     settings = Settings()
+    dataset = dataset or settings.evals_dir / "qa.jsonl"
     if llm:
         settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"backend": llm})})
     if baseline not in (None, "llamaindex-default"):

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.cli_sv import SUBCOMMAND_METAVAR
 from assistant.facts import extract_corpus, read_facts_csv, write_facts_csv, write_review_csv
 from assistant.factstore import FactStore
 from assistant.types import Fact
@@ -17,11 +18,23 @@ facts_app = typer.Typer(
     help="Indikatorfakta: tabellvärden med källa, granskade och incheckade i corpus/indicators.csv.",
     no_args_is_help=True,
     add_completion=False,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
 )
 console = Console()
 
-CorpusOpt = Annotated[Path, typer.Option("--corpus", help="Korpusmapp med manifest.toml.")]
+CorpusOpt = Annotated[
+    Path | None, typer.Option("--corpus", help="Korpusmapp med manifest.toml (standard: inställningen corpus_dir).")
+]
 FactsOpt = Annotated[Path | None, typer.Option("--facts", help="Faktafil (standard: <korpus>/indicators.csv).")]
+
+
+def corpus_folder(given: Path | None) -> Path:
+    """The corpus folder: the one given, else the corpus_dir setting (never the working directory)."""
+    if given is not None:
+        return given
+    from assistant.settings import Settings
+
+    return Settings().corpus_dir
 
 
 def diff_facts(committed: list[Fact], extracted: list[Fact]) -> list[str]:
@@ -47,10 +60,11 @@ def diff_facts(committed: list[Fact], extracted: list[Fact]) -> list[str]:
 
 @facts_app.command()
 def extract(
-    corpus: CorpusOpt = Path("corpus"),
+    corpus: CorpusOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Utfil (standard: <korpus>/indicators.csv).")] = None,
 ) -> None:
-    """Extract candidate facts from every indicator table (and the rows that need review)."""
+    """Extrahera kandidatfakta ur varje indikatortabell (och raderna som behöver granskas)."""
+    corpus = corpus_folder(corpus)
     result = extract_corpus(corpus)
     out = out or corpus / "indicators.csv"
     review = out.with_name("needs_review.csv")
@@ -60,8 +74,9 @@ def extract(
 
 
 @facts_app.command()
-def check(corpus: CorpusOpt = Path("corpus"), facts: FactsOpt = None) -> None:
-    """Re-extract and fail if anything differs from the committed, reviewed facts."""
+def check(corpus: CorpusOpt = None, facts: FactsOpt = None) -> None:
+    """Extrahera på nytt och misslyckas om något skiljer sig från de granskade, incheckade fakta."""
+    corpus = corpus_folder(corpus)
     path = facts or corpus / "indicators.csv"
     if not path.is_file():
         console.print(f"[red]Faktafilen {path} saknas; kör 'assistant facts extract' och granska resultatet.[/red]")
@@ -80,7 +95,7 @@ def check(corpus: CorpusOpt = Path("corpus"), facts: FactsOpt = None) -> None:
 
 @facts_app.command("list")
 def list_facts(
-    corpus: CorpusOpt = Path("corpus"),
+    corpus: CorpusOpt = None,
     facts: FactsOpt = None,
     municipality: Annotated[str | None, typer.Option(help="Kommun, t.ex. Lerum.")] = None,
     body: Annotated[str | None, typer.Option(help="Nämnd, t.ex. socialnämnden.")] = None,
@@ -89,8 +104,8 @@ def list_facts(
     kind: Annotated[str | None, typer.Option(help="utfall, mål, prognos, budget …")] = None,
     limit: Annotated[int, typer.Option(help="Högst så här många rader.")] = 50,
 ) -> None:
-    """List facts, filtered by municipality, body, indicator words, period and kind."""
-    store = FactStore.from_csv(facts or corpus / "indicators.csv")
+    """Lista fakta, filtrerade på kommun, nämnd, ord ur indikatorn, period och slag."""
+    store = FactStore.from_csv(facts or corpus_folder(corpus) / "indicators.csv")
     found = store.search(indicator, municipality=municipality, body=body, period=period, kind=kind, limit=limit)
     table = Table(title=f"Fakta ({len(found)})")
     for column in ("Kommun", "Nämnd", "Indikator", "Period", "Slag", "Värde", "Id"):

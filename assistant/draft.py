@@ -231,8 +231,12 @@ def build_blocks(facts: list[Fact]) -> list[Block]:
 
 
 def _ph(keys: dict[str, str], fact: Fact) -> str:
-    """The placeholder of a fact."""
-    return "{" + keys[fact.id] + "}"
+    """The placeholder of a fact, followed by its unit when the value as written does not carry it ('48 372 tkr')."""
+    placeholder = "{" + keys[fact.id] + "}"
+    unit = fact.unit.strip()
+    if fact.status != "ok" or not unit or unit == "riktning" or unit in fact.value:
+        return placeholder
+    return f"{placeholder}{'' if unit == '%' else ' '}{unit}"
 
 
 def _change(facts: list[Fact], keys: dict[str, str], noun: str) -> str:

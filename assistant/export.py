@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from assistant.inert import inert_links
 from assistant.types import Draft
 
 FACT_COLUMNS = ("Id", "Indikator", "Period", "Värde", "Källa")
@@ -49,14 +50,18 @@ def findings_lines(draft: Draft) -> list[str]:
 
 
 def to_markdown(draft: Draft) -> str:
-    """The draft text, the appendix of facts used, the sources of quotes, and the review."""
-    lines = [draft.text.rstrip(), "", "## Bilaga: fakta i utkastet", "",
+    """The draft text, the appendix of facts used, the sources of quotes, and the review.
+
+    Text from documents is inert: a link, image or HTML tag in a quote is shown as written, never followed.
+    """
+    lines = [inert_links(draft.text.rstrip()), "", "## Bilaga: fakta i utkastet", "",
              "| " + " | ".join(FACT_COLUMNS) + " |", "|" + "---|" * len(FACT_COLUMNS)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in fact_rows(draft)]
+    lines += ["| " + " | ".join(_cell(inert_links(v)) for v in row) + " |" for row in fact_rows(draft)]
     quotes = [c for c in draft.citations if c.key.startswith("P")]
     if quotes:
-        lines += ["", "## Källor till citat", ""] + [f"- [{c.key}] {_source(draft, c.key)}" for c in quotes]
-    lines += ["", "## Granskning", "", *findings_lines(draft)]
+        lines += ["", "## Källor till citat", ""]
+        lines += [f"- \\[{c.key}\\] {inert_links(_source(draft, c.key))}" for c in quotes]
+    lines += ["", "## Granskning", "", *(inert_links(line) for line in findings_lines(draft))]
     return "\n".join(lines) + "\n"
 
 

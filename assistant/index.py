@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ INDEX_VERSION = "1"
 # search or flush (so the total rebuild work of a long batch is a few times one final rebuild).
 REBUILD_SHARE = 0.25
 CHROMA_PAGE = 5000  # ids per Chroma get when listing the whole store
+EMBED_STEP = 32  # chunks embedded between two progress reports (a large document reports many times)
+ChunkProgress = Callable[[int, int], None]  # (chunks done, chunks of the document)
 
 
 def chroma_client(url: str | None, path: Path) -> Any:
@@ -447,27 +450,51 @@ class HybridIndex:
 
     # -- IndexSink -------------------------------------------------------------------------------------------
 
-    def add(self, document: SourceDocument) -> None:
-        """Chunk, embed (cache permitting) and store one document; unchanged chunks are left alone."""
+    def add(self, document: SourceDocument, progress: ChunkProgress | None = None) -> None:
+        """Chunk, embed (cache permitting) and store one document; unchanged chunks are left alone.
+
+        progress(done, total) is called as chunks are embedded, so a large document reports many times.
+        """
         chunks = self.chunker.chunk(document)
         new_ids = {c.id for c in chunks}
         with self.reading():
             vectors_ok = self._chroma_ids(document.id) == new_ids
             lexical_ok = set(self.lexical.by_document.get(document.id, [])) == new_ids
         if vectors_ok and lexical_ok:
+            if progress:
+                progress(len(chunks), len(chunks))
             return
         nodes: list[BaseNode] = [] if vectors_ok else [to_node(c, document) for c in chunks]
-        if nodes:  # embedding is the slow part: done before readers are made to wait
-            vectors = self.embedder.embed([n.get_content() for n in nodes])
-            for node, vector in zip(nodes, vectors, strict=True):
-                node.embedding = vector.tolist()
+        self._embed(nodes, progress)  # the slow part: done before readers are made to wait
         with self._writing():
             if not vectors_ok:
                 self.vector_store.delete(document.id)
-                if nodes:
-                    self.vector_store.add(nodes)
+                self._add_vectors(nodes)
             if not lexical_ok:
                 self.lexical.put(document, chunks)
+        if progress and not nodes:
+            progress(len(chunks), len(chunks))
+
+    def _embed(self, nodes: list[BaseNode], progress: ChunkProgress | None) -> None:
+        """Give each node its vector, EMBED_STEP chunks at a time, reporting progress after each step."""
+        for start in range(0, len(nodes), EMBED_STEP):
+            step = nodes[start : start + EMBED_STEP]
+            vectors = self.embedder.embed([n.get_content() for n in step])
+            for node, vector in zip(step, vectors, strict=True):
+                node.embedding = vector.tolist()
+            if progress:
+                progress(start + len(step), len(nodes))
+
+    @functools.cached_property
+    def max_batch_size(self) -> int:
+        """The most records Chroma takes in one write (a server is asked once; ~5,000 for the embedded store)."""
+        return max(1, int(self.client.get_max_batch_size()))
+
+    def _add_vectors(self, nodes: list[BaseNode]) -> None:
+        """Write nodes to Chroma in batches it accepts (one large document can have many thousand chunks)."""
+        size = self.max_batch_size
+        for start in range(0, len(nodes), size):
+            self.vector_store.add(nodes[start : start + size])
 
     def remove(self, document_id: str) -> None:
         """Forget a document's chunks in both indexes."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
+import logging
 import os
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -22,7 +24,10 @@ from assistant.tables import find_tables
 from assistant.types import DocumentMeta, SourceDocument, content_id
 
 Status = Literal["ingested", "updated", "unchanged", "duplicate", "failed"]
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# (stage, done, total): "läser" counts files, "indexerar" documents, "textdelar" the current document's chunks.
+Progress = Callable[[str, int, int], None]
+
+log = logging.getLogger(__name__)
 
 # Files that describe the corpus rather than belong to it: the manifest and the reviewed fact set.
 _SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv"}
@@ -34,7 +39,8 @@ class IndexSink(Protocol):
     """Something that must hold exactly the registry's primary documents (vector index, BM25, facts)."""
 
     def add(self, document: SourceDocument) -> None:
-        """Index one document (idempotent: adding it twice changes nothing)."""
+        """Index one document (idempotent: adding it twice changes nothing); it may also take progress=(done, total)
+        callbacks for its chunks (see add_to)."""
         ...
 
     def remove(self, document_id: str) -> None:
@@ -99,6 +105,19 @@ def safe_filename(name: str) -> str:
     return base or "namnlos.txt"
 
 
+def add_to(sink: IndexSink, document: SourceDocument, progress: Callable[[int, int], None] | None) -> None:
+    """Add a document to a sink, passing the chunk progress callback when the sink reports progress."""
+    if progress is not None and "progress" in inspect.signature(sink.add).parameters:
+        sink.add(document, progress=progress)  # type: ignore[call-arg]
+    else:
+        sink.add(document)
+
+
+def failure_reason(exc: Exception) -> str:
+    """A file's Swedish failure line for an unexpected error while indexing it."""
+    return f"filen kunde inte indexeras, oväntat fel ({type(exc).__name__}: {exc})"[:300]
+
+
 def collect_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[FileOutcome]]:
     """Expand folders; return (file, root folder) pairs and outcomes for paths that cannot be used."""
     found: list[tuple[Path, Path]] = []
@@ -159,6 +178,7 @@ class Ingestor:
         self.settings = settings
         self.sinks = sinks or []
         self.registry = Registry(settings.data_dir)
+        self._touched: list[str] = []  # documents the file being applied has taken out of the sinks
 
     def ingest(
         self,
@@ -261,24 +281,60 @@ class Ingestor:
         return _Candidate(path=path, document=document, signature=sig)
 
     def _apply(self, candidates: list[_Candidate], report: IngestReport, progress: Progress | None) -> None:
-        threshold = self.settings.ingest.duplicate_threshold
         # Best extractions first, so that within a batch the better copy becomes the primary.
         ordered = sorted(candidates, key=lambda c: -c.document.quality)
         for i, cand in enumerate(ordered):
             if progress:
                 progress("indexerar", i, len(ordered))
-            doc = cand.document
-            previous = self.registry.by_name(doc.name)
-            pool = [e for e in self.registry.indexed() if previous is None or e.id != previous.id]
-            best = max(pool, key=lambda e: similarity(cand.signature, e.signature), default=None)
-            score = similarity(cand.signature, best.signature) if best else 0.0
-            if best is not None and score >= threshold and best.quality >= doc.quality:
-                self._record_duplicate(cand, best, score, previous, report)
-                continue
-            replaced = best if best is not None and score >= threshold else None
-            self._add_primary(cand, previous, replaced, score, report)
+            chunks = (lambda done, total: progress("textdelar", done, total)) if progress else None
+            shown = len(report.outcomes)
+            self._touched = []
+            try:
+                self._apply_one(cand, report, chunks)
+            except Exception as exc:  # noqa: BLE001 - the embedder, the store or the disk failing on one file
+                log.exception("Indexeringen av %s misslyckades", cand.document.name)
+                del report.outcomes[shown:]
+                self._rollback(cand)
+                report.outcomes.append(FileOutcome(cand.document.name, "failed", reason=failure_reason(exc)))
         if progress:
             progress("indexerar", len(ordered), len(ordered))
+
+    def _apply_one(self, cand: _Candidate, report: IngestReport, chunks: Callable[[int, int], None] | None) -> None:
+        """Index one read file as a new primary document, a replacement, or a duplicate."""
+        threshold = self.settings.ingest.duplicate_threshold
+        doc = cand.document
+        previous = self.registry.by_name(doc.name)
+        pool = [e for e in self.registry.indexed() if previous is None or e.id != previous.id]
+        best = max(pool, key=lambda e: similarity(cand.signature, e.signature), default=None)
+        score = similarity(cand.signature, best.signature) if best else 0.0
+        if best is not None and score >= threshold and best.quality >= doc.quality:
+            self._record_duplicate(cand, best, score, previous, report)
+            return
+        replaced = best if best is not None and score >= threshold else None
+        self._add_primary(cand, previous, replaced, score, report, chunks)
+
+    def _rollback(self, cand: _Candidate) -> None:
+        """After a failure part-way through one file: back to the last commit, for the registry and the sinks."""
+        doc_id = cand.document.id
+        self.registry.reload()  # forget what this file changed in memory; the file on disk is the last commit
+        committed = self.registry.entries.get(doc_id)
+        for sink in self.sinks:
+            if committed is None or committed.status != "indexed":
+                self._quietly(sink.remove, doc_id)
+            for other in self._touched:  # an older version or a copy it had taken out of the sinks
+                entry = self.registry.entries.get(other)
+                if entry is not None and entry.status == "indexed":
+                    self._quietly(lambda s=sink, i=other: s.add(self.registry.load_document(i)))
+        if committed is None:
+            self.registry.delete_document_file(doc_id)
+
+    @staticmethod
+    def _quietly(action: Callable[..., object], *args: object) -> None:
+        """Run a rollback step; its failure is logged (the next start reconciles the index with the registry)."""
+        try:
+            action(*args)
+        except Exception:  # noqa: BLE001 - a rollback must not fail the batch; sync() repairs what is left
+            log.exception("Återställningen efter ett fel misslyckades")
 
     def _entry(self, cand: _Candidate, status: Literal["indexed", "duplicate"]) -> RegistryEntry:
         doc = cand.document
@@ -307,16 +363,17 @@ class Ingestor:
 
     def _add_primary(
         self, cand: _Candidate, previous: RegistryEntry | None, replaced: RegistryEntry | None,
-        score: float, report: IngestReport,
+        score: float, report: IngestReport, chunks: Callable[[int, int], None] | None = None,
     ) -> None:
         doc = cand.document
         # Order matters for crash safety: document file, then sinks, then the registry (the commit point).
         self.registry.save_document(doc)
         for sink in self.sinks:
-            sink.add(doc)
+            add_to(sink, doc, chunks)
         if previous is not None:
             self._forget(previous)
         if replaced is not None:
+            self._touched.append(replaced.id)
             for sink in self.sinks:
                 sink.remove(replaced.id)
             replaced.status, replaced.duplicate_of, replaced.similarity = "duplicate", doc.id, round(score, 3)
@@ -343,6 +400,7 @@ class Ingestor:
         Deleting the cleaned document before the registry is saved would leave, after a crash, a registry
         entry without its document, and every later start would fail to sync the index.
         """
+        self._touched.append(entry.id)
         for sink in self.sinks:
             sink.remove(entry.id)
         self.registry.entries.pop(entry.id, None)

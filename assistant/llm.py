@@ -1,4 +1,4 @@
-"""Language model backends behind one Protocol: OpenAI-compatible HTTP, embedded llama.cpp, and a fake.
+"""Language model backends behind one Protocol: OpenAI-compatible HTTP, a supervised llama.cpp server, a fake.
 
 This module only generates text. Whether an answer is supported or a number is right is checked
 elsewhere, in code, so correctness never depends on which backend is used.
@@ -6,9 +6,17 @@ elsewhere, in code, so correctness never depends on which backend is used.
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, runtime_checkable
@@ -97,6 +105,7 @@ class OpenAICompatibleLLM:
 
     def _error(self, exc: Exception) -> LLMError:
         """Translate a client exception into a Swedish LLMError naming the URL."""
+        import httpx
         import openai
 
         url = self.base_url
@@ -115,20 +124,24 @@ class OpenAICompatibleLLM:
             )
         if isinstance(exc, openai.APIStatusError):
             return LLMError(f"Språkmodellen på {url} svarade med HTTP-fel {exc.status_code}: {exc.message}")
+        if isinstance(exc, httpx.TransportError):  # the connection broke while a reply was streamed
+            return LLMError(f"Förbindelsen med språkmodellen på {url} bröts mitt i svaret ({type(exc).__name__}).")
         return LLMError(f"Anropet till språkmodellen på {url} misslyckades: {exc}")
 
     def complete(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> str:
         """Send one chat request and return the reply text."""
+        import httpx
         import openai
 
         try:
             response = self._llm.chat(self._chat_messages(prompt, system), max_tokens=max_tokens or self.max_tokens)
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, httpx.TransportError) as exc:
             raise self._error(exc) from exc
         return response.message.content or ""
 
     def stream(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> Iterator[str]:
         """Stream one chat request (server-sent events) and yield text pieces as they arrive."""
+        import httpx
         import openai
 
         try:
@@ -138,7 +151,7 @@ class OpenAICompatibleLLM:
             for response in responses:
                 if response.delta:
                     yield response.delta
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, httpx.TransportError) as exc:
             raise self._error(exc) from exc
 
 
@@ -170,8 +183,45 @@ def packaged_gguf_path() -> Path:
     return target
 
 
+SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context", "pydantic_settings")
+LOG_TAIL_CHARS = 1500
+
+
+def _free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to end it when the supervising process dies (no orphaned model)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the parent's close() and atexit still end the child
+        pass
+
+
+def exit_reason(returncode: int) -> str:
+    """A child's exit status in Swedish: a signal (a crash, a kill) or an exit code."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = str(-returncode)
+        return f"avbröts av signalen {name}"
+    return f"avslutades med felkod {returncode}"
+
+
 class LocalLlamaCppLLM:
-    """A GGUF model run in-process by llama-cpp-python; loaded on first use, one call at a time."""
+    """A GGUF model served by llama-cpp-python's own OpenAI-compatible server in a child process it supervises.
+
+    No llama.cpp code runs in this process: native code that crashes (a CPU it was not built for, a broken model
+    file) ends only the child. The call that was running raises LLMError in Swedish, so answers fall back to the
+    composed text, and the next call starts a new child.
+    """
 
     def __init__(
         self,
@@ -181,17 +231,27 @@ class LocalLlamaCppLLM:
         n_threads: int | None = None,
         max_tokens: int = 512,
         temperature: float = 0.0,
+        chat_format: str | None = None,
+        timeout_s: float = 120.0,
+        start_timeout_s: float = 120.0,
     ) -> None:
-        """Remember the configuration; the model is loaded lazily."""
+        """Remember the configuration; the server process starts on the first call."""
         self._model_path = model_path
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.max_tokens = max_tokens
         self.temperature = temperature
+        # The packaged GGUF carries no chat template; without a format llama-cpp-python would use Llama 2's.
+        self.chat_format = chat_format or ("gemma" if model_path is None else None)
+        self.timeout_s = timeout_s
+        self.start_timeout_s = start_timeout_s
         self.name = f"local:{model_path.name if model_path else 'gemma-3-270m-q4_k_m.gguf'}"
-        self._llama: Any = None
-        # llama.cpp contexts are not thread-safe; Gradio and the server call from several threads.
+        self.process: subprocess.Popen[bytes] | None = None
+        self._client: OpenAICompatibleLLM | None = None
+        self._log: Path | None = None
+        # One call at a time, as llama.cpp serves them; also guards starting and restarting the child.
         self._lock = threading.Lock()
+        self._atexit = False
 
     @property
     def model_path(self) -> Path:
@@ -200,65 +260,130 @@ class LocalLlamaCppLLM:
             self._model_path = packaged_gguf_path()
         return self._model_path
 
-    def _load(self) -> Any:
-        """Import llama_cpp and load the model (caller holds the lock)."""
-        if self._llama is not None:
-            return self._llama
-        try:
-            from llama_cpp import Llama
-        except (ImportError, OSError) as exc:  # OSError: the compiled library failed to load
+    def _command(self, port: int) -> list[str]:
+        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path), "--host", "127.0.0.1",
+               "--port", str(port), "--n_ctx", str(self.n_ctx)]
+        if self.n_threads:
+            cmd += ["--n_threads", str(self.n_threads)]
+        if self.chat_format:
+            cmd += ["--chat_format", self.chat_format]
+        return cmd
+
+    def _log_tail(self) -> str:
+        """The end of the child's log, for error messages."""
+        if self._log is None or not self._log.is_file():
+            return ""
+        return self._log.read_text(encoding="utf-8", errors="replace")[-LOG_TAIL_CHARS:].strip()
+
+    def _check_installed(self) -> None:
+        missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
+        if missing:
             raise LLMError(
-                f"Den lokala språkmodellen kräver llama-cpp-python. Installera tillägget: {LOCAL_EXTRA_HINT}"
-            ) from exc
+                f"Den lokala språkmodellen kräver llama-cpp-python med dess server (saknas: {', '.join(missing)}). "
+                f"Installera tillägget: {LOCAL_EXTRA_HINT}"
+            )
+
+    def _start(self) -> OpenAICompatibleLLM:
+        """Start the server process and wait until it answers (caller holds the lock)."""
+        self._check_installed()
         path = self.model_path
         if not path.is_file():
             raise LLMError(f"Modellfilen {path} finns inte (inställningen llm.local_model_path).")
-        try:
-            llama = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False)
-        except (ValueError, RuntimeError) as exc:
-            raise LLMError(f"Kunde inte läsa in den lokala modellen {path}: {exc}") from exc
-        metadata = getattr(llama, "metadata", {}) or {}
-        if "tokenizer.chat_template" not in metadata and metadata.get("general.architecture", "").startswith("gemma"):
-            # The packaged GGUF carries no chat template, so llama-cpp-python would fall back to Llama 2's.
-            llama.chat_format = "gemma"
-        self._llama = llama
-        return llama
+        port = _free_port()
+        self._log = Path(tempfile.mkdtemp(prefix="planassistent-llm-")) / "server.log"
+        with self._log.open("wb") as log:  # a file, not a pipe: the server logs a lot, a full pipe would block it
+            self.process = subprocess.Popen(self._command(port), stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        if not self._atexit:
+            atexit.register(self.close)
+            self._atexit = True
+        base_url = f"http://127.0.0.1:{port}/v1"
+        self._wait_ready(base_url)
+        return OpenAICompatibleLLM(base_url, "local", timeout_s=self.timeout_s, max_tokens=self.max_tokens,
+                                   temperature=self.temperature)
 
-    def _chat(self, prompt: str, system: str | None) -> list[dict[str, str]]:
-        """Messages for this model; Gemma has no system role, so the system text leads the user turn."""
-        if system and getattr(self._llama, "chat_format", None) == "gemma":
-            return _messages(f"{system}\n\n{prompt}", None)
-        return _messages(prompt, system)
+    def _wait_ready(self, base_url: str) -> None:
+        import httpx
 
-    def _create(self, prompt: str, system: str | None, max_tokens: int | None, stream: bool) -> Any:
-        """Run create_chat_completion (caller holds the lock)."""
-        llama = self._load()
+        assert self.process is not None
+        deadline = time.monotonic() + self.start_timeout_s
+        while True:
+            code = self.process.poll()
+            if code is not None:
+                self.process = None
+                raise LLMError(f"Den lokala språkmodellen kunde inte starta: processen {exit_reason(code)}. "
+                               f"Logg: {self._log_tail()}")
+            try:
+                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self._stop()
+                raise LLMError(f"Den lokala språkmodellen startade inte inom {self.start_timeout_s:g} sekunder.")
+            time.sleep(0.2)
+
+    def _server(self) -> OpenAICompatibleLLM:
+        """The client of a running server, started (again) when needed (caller holds the lock)."""
+        if self.process is None or self.process.poll() is not None or self._client is None:
+            self._stop()
+            self._client = self._start()
+        return self._client
+
+    def _crashed(self, exc: LLMError) -> LLMError:
+        """The error to raise after a failed call: a Swedish note on a crashed model process, else exc itself."""
+        process = self.process
+        if process is None:
+            return exc
         try:
-            return llama.create_chat_completion(
-                messages=self._chat(prompt, system),
-                max_tokens=max_tokens or self.max_tokens,
-                temperature=self.temperature,
-                stream=stream,
-            )
-        except ValueError as exc:  # e.g. the prompt does not fit in n_ctx
-            raise LLMError(f"Den lokala modellen kunde inte svara: {exc}") from exc
+            code = process.wait(timeout=2)  # a broken connection often comes a moment before the exit status
+        except subprocess.TimeoutExpired:
+            return exc
+        self.process, self._client = None, None
+        return LLMError(f"Den lokala språkmodellen {exit_reason(code)} medan den svarade; "
+                        "den startas om vid nästa fråga.")
+
+    def _prompt(self, prompt: str, system: str | None) -> tuple[str, str | None]:
+        """Gemma has no system role (llama-cpp-python drops it), so the system text leads the user turn."""
+        if system and self.chat_format == "gemma":
+            return f"{system}\n\n{prompt}", None
+        return prompt, system
 
     def complete(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> str:
         """Generate the whole reply."""
+        prompt, system = self._prompt(prompt, system)
         with self._lock:
-            result = self._create(prompt, system, max_tokens, stream=False)
-        return result["choices"][0]["message"].get("content") or ""
+            client = self._server()
+            try:
+                return client.complete(prompt, system=system, max_tokens=max_tokens or self.max_tokens)
+            except LLMError as exc:
+                raise self._crashed(exc) from exc
 
     def stream(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> Iterator[str]:
-        """Yield reply pieces as llama.cpp produces them (holds the model until the stream ends)."""
+        """Yield reply pieces as the server produces them (holds the model until the stream ends)."""
+        prompt, system = self._prompt(prompt, system)
         with self._lock:
+            client = self._server()
             try:
-                for chunk in self._create(prompt, system, max_tokens, stream=True):
-                    piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield piece
-            except ValueError as exc:
-                raise LLMError(f"Den lokala modellen kunde inte svara: {exc}") from exc
+                yield from client.stream(prompt, system=system, max_tokens=max_tokens or self.max_tokens)
+            except LLMError as exc:
+                raise self._crashed(exc) from exc
+
+    def _stop(self) -> None:
+        """End the child process, if any (caller holds the lock or is closing)."""
+        process, self.process, self._client = self.process, None, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def close(self) -> None:
+        """Stop the model's server process (also done at exit, and by Linux if this process dies)."""
+        self._stop()
 
 
 # --------------------------------------------------------------------------- fake
@@ -360,5 +485,8 @@ def build_llm(settings: Settings | LLMSettings) -> LLM | None:
             n_threads=cfg.n_threads,
             max_tokens=cfg.max_tokens,
             temperature=cfg.temperature,
+            chat_format=cfg.local_chat_format,
+            timeout_s=cfg.timeout_s,
+            start_timeout_s=cfg.local_start_timeout_s,
         )
     raise LLMError(f"Okänd språkmodell-backend: {cfg.backend!r}")

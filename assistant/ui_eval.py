@@ -11,9 +11,8 @@ from typing import Any
 import gradio as gr
 
 from assistant.service import AssistantService
-from assistant.ui_chat import UserOf
+from assistant.ui_chat import Refresher, UserOf
 
-EVALS_DIR = Path("evals")
 MAIN_SET = "qa.jsonl"
 UNAVAILABLE = (
     "<div class='unavailable' id='eval-unavailable'><strong>Utvärdering är inte tillgänglig ännu.</strong> "
@@ -28,8 +27,8 @@ def eval_available() -> bool:
     return importlib.util.find_spec("assistant.evalrun") is not None
 
 
-def datasets(evals_dir: Path = EVALS_DIR) -> list[str]:
-    """The QA eval sets under evals/ (one question per line), the main set first: it is the default choice."""
+def datasets(evals_dir: Path) -> list[str]:
+    """The QA eval sets in the evals folder (one question per line), the main set first: it is the default choice."""
     if not evals_dir.is_dir():
         return []
     found = (p for p in evals_dir.glob("*.jsonl") if not p.name.startswith("draft"))
@@ -68,18 +67,23 @@ def read_items(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def build_eval_tab(service: AssistantService, user_of: UserOf) -> None:
-    """The Utvärdering tab's components and events (call inside a gr.Tab)."""
+def build_eval_tab(service: AssistantService, user_of: UserOf) -> Refresher:
+    """The Utvärdering tab's components and events (call inside a gr.Tab); running it is for admins."""
     items_state = gr.State([])
     if not eval_available():
         gr.HTML(UNAVAILABLE, elem_id="eval-status", js_on_load=None)
-    with gr.Row():
-        dataset = gr.Dropdown(datasets(), value=next(iter(datasets()), None), label="Frågeset", scale=3,
+    not_allowed = gr.Markdown("Utvärderingen körs av en administratör (rollen admin).", visible=False,
+                              elem_id="eval-admin-only")
+    with gr.Row(visible=False, elem_id="eval-controls") as controls:
+        offered = datasets(service.settings.evals_dir)
+        dataset = gr.Dropdown([(Path(p).name, p) for p in offered], value=next(iter(offered), None), label="Frågeset",
+                              scale=3,
                               elem_id="eval-dataset")
         limit = gr.Number(0, label="Antal frågor (0 = alla)", precision=0, minimum=0, scale=1, elem_id="eval-limit")
         k = gr.Number(5, label="k (passager i återvinning@k)", precision=0, minimum=1, maximum=20, scale=1,
                       elem_id="eval-k")
-    run_button = gr.Button("Kör utvärdering", variant="primary", elem_id="eval-run", interactive=eval_available())
+        run_button = gr.Button("Kör utvärdering", variant="primary", elem_id="eval-run", interactive=eval_available(),
+                               scale=1)
     summary = gr.Markdown(elem_id="eval-summary")
     with gr.Row():
         metrics = gr.Dataframe(headers=METRIC_HEADERS, value=[], label="Mått", interactive=False, scale=2,
@@ -102,8 +106,8 @@ def build_eval_tab(service: AssistantService, user_of: UserOf) -> None:
 
         if not user_of(request).is_admin:
             raise gr.Error("Du behöver rollen admin för att köra utvärderingen.")
-        if not path or path not in datasets():
-            raise gr.Error("Välj ett frågeset i evals/.")
+        if not path or path not in datasets(service.settings.evals_dir):
+            raise gr.Error("Välj ett frågeset.")
         out = service.settings.data_dir / "eval" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         progress((0, None), desc="Förbereder", unit="frågor")
 
@@ -126,3 +130,9 @@ def build_eval_tab(service: AssistantService, user_of: UserOf) -> None:
     run_button.click(run_eval, [dataset, limit, k, only_failures],
                      [summary, metrics, plot, items_state, items, report, metrics_file], concurrency_id="eval")
     only_failures.change(lambda rows, failures: item_rows(rows, failures), [items_state, only_failures], items)
+
+    def allowed(request: gr.Request) -> tuple[Any, Any]:
+        admin = user_of(request).is_admin
+        return gr.Row(visible=admin), gr.Markdown(visible=not admin)
+
+    return Refresher(allowed, [controls, not_allowed])

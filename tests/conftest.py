@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import ipaddress
 import os
 import socket
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck
@@ -26,6 +30,37 @@ configure_offline_env()
 hypothesis_settings.register_profile(
     "mutation", derandomize=True, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
+
+
+class _NoNativeModel(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """llama.cpp runs only in the model's own server process: importing llama_cpp here is a test failure.
+
+    find_spec still answers truthfully (so "is it installed?" checks work); only loading the module fails.
+    """
+
+    refuses_llama_cpp = True
+
+    def find_spec(self, name: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if name != "llama_cpp":
+            return None
+        for finder in sys.meta_path:
+            if getattr(finder, "refuses_llama_cpp", False):  # this guard (conftest may be imported twice)
+                continue
+            if (spec := finder.find_spec(name, path, target)) is not None:
+                return importlib.machinery.ModuleSpec(name, self, origin=spec.origin)
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        raise ImportError("llama_cpp must not be imported in pytest's process: the local model runs only in "
+                          "its own server process (assistant.llm.LocalLlamaCppLLM)")
+
+    def exec_module(self, module: ModuleType) -> None:  # never reached: create_module refuses
+        raise ImportError("llama_cpp")
+
+
+if not any(getattr(finder, "refuses_llama_cpp", False) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _NoNativeModel())
 # One embedding cache for the whole session: every test that ingests the corpus into its own data directory
 # after the first reads the vectors instead of re-embedding (the cache is keyed by model and text).
 if "ASSISTANT_EMBEDDING__CACHE_PATH" not in os.environ:

@@ -7,12 +7,18 @@ The same probes as a user with the role find the restricted material, so the tes
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
+from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from assistant.api import create_app
+from assistant.auth import add_user
 from assistant.evalrun import ServicePipeline
 from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import Settings
@@ -121,3 +127,61 @@ def test_drafting_uses_only_readable_facts(restricted: tuple[AssistantService, s
         service.draft(request, roles=("public",))
     draft = service.draft(request, roles=("sekretess",))
     assert draft.passed and draft.facts
+
+
+def test_a_restricted_user_learns_nothing_through_the_api(
+    restricted: tuple[AssistantService, set[str]], tmp_path: Path
+) -> None:
+    """Lists, filters, drafts, jobs, deletion, health and >100 questions as a user with only the public role."""
+    service, markers = restricted
+    users = tmp_path / "users.txt"
+    add_user(users, "pia", "pias-lösenord", ["public"])
+    settings = service.settings.model_copy(update={"app": service.settings.app.model_copy(
+        update={"users_file": users})})
+    api_service = AssistantService(settings)
+    api_service.__dict__["answerer"] = service.answerer  # the pipeline already built over the same data
+    auth = {"Authorization": "Basic " + base64.b64encode(b"pia:pias-l\xc3\xb6senord").decode()}
+    restricted_ids = [e.id for e in service.documents() if e.meta.access == "sekretess"]
+    sent = 0
+    with TestClient(create_app(api_service, ui=False, prepare=False)) as client:
+
+        def call(method: str, url: str, **kwargs: Any) -> Any:
+            nonlocal sent
+            sent += 1
+            response = client.request(method, url, headers=auth, **kwargs)
+            body = response.json()
+            if isinstance(body, dict):
+                body.pop("question", None)  # the user's own question, echoed back
+                body.pop("timings_ms", None)  # long decimals would match figures by chance
+            shown = json.dumps(body, ensure_ascii=False)
+            assert not any(word in shown for word in ('"sekretess"', "Skyddat boende", SECRET, ALINGSAS)), shown
+            assert not any(marker in shown for marker in markers), (url, kwargs, shown)
+            return response
+
+        docs = call("GET", "/api/documents").json()
+        assert docs and all(d["meta"]["access"] == "public" for d in docs)
+        assert "Alingsås" not in json.dumps(docs, ensure_ascii=False)
+        for forbidden, unknown, field in (("Alingsås", "Borås", "municipality"),
+                                          ("alingsås kommun", "borås kommun", "municipality"),
+                                          ("Vård- och omsorgsnämnden", "Byggnadsnämnden", "body")):
+            a = call("POST", "/api/ask", json={"question": "Hur stor var budgeten?", field: forbidden})
+            b = call("POST", "/api/ask", json={"question": "Hur stor var budgeten?", field: unknown})
+            assert a.status_code == b.status_code == 404  # forbidden and unknown answer alike
+            assert a.json()["error"].replace(forbidden, "?") == b.json()["error"].replace(unknown, "?")
+            draft = {"municipality": "Lerum", "body": "Individnämnden", "period": "2024", field: forbidden}
+            c = call("POST", "/api/draft", json=draft)
+            d = call("POST", "/api/draft", json={**draft, field: unknown})
+            assert c.status_code == d.status_code == 404
+            assert c.json()["error"].replace(forbidden, "?") == d.json()["error"].replace(unknown, "?")
+        for doc_id in [*restricted_ids, "0" * 16]:
+            assert call("DELETE", f"/api/documents/{doc_id}").status_code == 403
+        assert call("GET", "/api/jobs/" + "0" * 32).status_code == 404
+        assert client.get("/api/health").json() == {"status": "ok"}  # without login: the status only
+        assert call("GET", "/api/health").json() == {"status": "ok"}
+        probes = SECRET_PROBES + alingsas_probes()
+        probes += [f"{q} Gäller det Alingsås kommun?" for q in alingsas_probes()[:30]]
+        for question in probes:
+            response = call("POST", "/api/ask", json={"question": question})
+            assert response.status_code == 200
+            assert not leaks(Answer.model_validate(response.json()), markers), question
+    assert sent >= 100, sent

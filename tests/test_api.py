@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import stat
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from assistant.service import AskRequest, AssistantService, ServiceError
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from assistant.web import UPLOAD_TYPES, draft_available
+from tests.uploads import upload, wait_for_job
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PLAN = """Verksamhetsplan 2024 Omsorgsnämnden
@@ -76,7 +80,9 @@ class FakeAnswerer:
 
 def make_service(tmp_path: Path, **app: Any) -> tuple[AssistantService, FakeAnswerer]:
     """A service over the two small documents (hash embedder: fast), with a fake answerer."""
-    settings = Settings(data_dir=tmp_path / "data", embedding={"kind": "hash"}, app=app)  # no model load
+    # The small corpus is the corpus folder: it has no reviewed fact set (corpus_dir no longer follows the cwd).
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus", embedding={"kind": "hash"},
+                        app=app)  # no model load
     service = AssistantService(settings)
     report = service.ingest([write_corpus(tmp_path / "corpus")])
     assert report.ok, report.outcomes
@@ -235,25 +241,26 @@ def test_draft_over_the_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_upload_list_duplicate_and_delete(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
     client, service, _ = env
     text = "Plan för äldreomsorgen 2025\n\nMål\n\nÄldreomsorgen i Uppby ska ha 95 procent nöjda brukare år 2025.\n"
-    response = client.post(
-        "/api/documents",
+    job = upload(
+        client,
         files=[("files", ("uppby-plan.txt", text.encode(), "text/plain"))],
         data={"municipality": "Uppby kommun", "body": "Äldrenämnden", "kind": "plan", "period": "2025",
               "title": "Plan 2025"},
     )
-    assert response.status_code == 200, response.text
-    outcome = response.json()["outcomes"][0]
+    assert job["status"] == "done" and job["ok"] is True
+    outcome = job["outcomes"][0]
     assert (outcome["name"], outcome["status"]) == ("uppby-plan.txt", "ingested")
     docs = {d["name"]: d for d in client.get("/api/documents").json()}
     assert docs["uppby-plan.txt"]["meta"] == {
         "title": "Plan 2025", "municipality": "Uppby kommun", "body": "Äldrenämnden", "kind": "plan",
         "period": "2025", "access": "public"}
-    assert (service.settings.data_dir / "uploads" / "uppby-plan.txt").is_file()
+    uploads = service.settings.data_dir / "uploads"
+    assert (uploads / "uppby-plan.txt").is_file()
 
-    response = client.post("/api/documents", files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
-    assert response.status_code == 200
-    assert response.json()["outcomes"][0]["status"] == "duplicate"
-    assert response.json()["outcomes"][0]["duplicate_of"] == "uppby-plan.txt"
+    job = upload(client, files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
+    assert job["outcomes"][0]["status"] == "duplicate"
+    assert job["outcomes"][0]["duplicate_of"] == "uppby-plan.txt"
+    assert not (uploads / "kopia.txt").exists()  # a duplicate upload is not kept
 
     doc_id = docs["uppby-plan.txt"]["id"]
     response = client.delete(f"/api/documents/{doc_id}")
@@ -262,10 +269,11 @@ def test_upload_list_duplicate_and_delete(env: tuple[TestClient, AssistantServic
     assert "uppby-plan.txt" not in {d["name"] for d in client.get("/api/documents").json()}
     assert client.delete(f"/api/documents/{doc_id}").status_code == 404
     assert "finns inte" in client.delete("/api/documents/okand").json()["error"]
+    assert not list(uploads.iterdir()) and not list((service.settings.data_dir / "staging").iterdir())
 
 
 def test_upload_errors(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
-    client, _, _ = env
+    client, service, _ = env
     big = b"Stor fil med text.\n" * 2000  # 38 kB over the 0.01 MB limit
     response = client.post("/api/documents", files=[("files", ("stor.txt", big, "text/plain"))])
     assert response.status_code == 413
@@ -276,18 +284,61 @@ def test_upload_errors(env: tuple[TestClient, AssistantService, FakeAnswerer]) -
     response = client.post("/api/documents", data={"municipality": "X"})
     assert response.status_code == 422
     assert "files saknas" in response.json()["error"]
-    response = client.post("/api/documents", files=[("files", ("tom.txt", b"   ", "text/plain"))])
-    assert response.status_code == 200
-    assert response.json()["ok"] is False
-    assert response.json()["outcomes"][0]["status"] == "failed"
-    assert "tom" in response.json()["outcomes"][0]["reason"]
+    job = upload(client, files=[("files", ("tom.txt", b"   ", "text/plain"))])
+    assert job["ok"] is False
+    assert job["outcomes"][0]["status"] == "failed"
+    assert "tom" in job["outcomes"][0]["reason"]
+    assert not (service.settings.data_dir / "uploads" / "tom.txt").exists()  # a failed upload is not kept
+
+
+def test_a_multipart_upload_answers_per_file(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, _ = env
+    good = "Plan 2026\n\nMål\n\nKulturnämnden i Nyby ska öppna två nya bibliotek under 2026.\n".encode()
+    job = upload(client, files=[("files", ("program.exe", b"MZ\x00", "application/x-msdos")),
+                                ("files", ("nyby-plan.txt", good, "text/plain")),
+                                ("files", ("stor.txt", b"x" * 20_000, "text/plain"))])
+    outcomes = {o["name"]: o for o in job["outcomes"]}
+    assert outcomes["nyby-plan.txt"]["status"] == "ingested"
+    assert outcomes["program.exe"]["status"] == "failed" and "filtypen" in outcomes["program.exe"]["reason"]
+    assert outcomes["stor.txt"]["status"] == "failed" and "större än gränsen" in outcomes["stor.txt"]["reason"]
+    assert job["ok"] is False and job["files"] == 3
+    stored = service.settings.data_dir / "uploads"
+    assert [p.name for p in stored.iterdir()] == ["nyby-plan.txt"]
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o700
+    assert stat.S_IMODE((stored / "nyby-plan.txt").stat().st_mode) == 0o600
+    documents = service.settings.data_dir / "documents"
+    assert stat.S_IMODE(documents.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in documents.iterdir())
+
+
+def test_job_status_is_progress_per_chunk_and_unknown_jobs_are_404(
+    env: tuple[TestClient, AssistantService, FakeAnswerer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.jobs import Job
+
+    client, service, _ = env
+    service.settings.app.max_upload_mb = 5
+    events: list[tuple[str, int, int]] = []
+    real = Job.progress
+    monkeypatch.setattr(Job, "progress", lambda self, *args: events.append(args) or real(self, *args))
+    lines = "\n\n".join(f"Mål {i}: nämnden ska förbättra insats {i} med {i % 17} procent under år {2000 + i % 25}."
+                        for i in range(300))
+    accepted = client.post("/api/documents", files=[("files", ("lang-plan.txt", lines.encode(), "text/plain"))])
+    assert accepted.json()["status"] in ("queued", "running")
+    job = wait_for_job(client, accepted)
+    assert job["ok"], job
+    assert {"stage", "done", "total", "documents_done", "documents_total"} <= set(job)
+    chunks = [(done, total) for stage, done, total in events if stage == "textdelar"]
+    assert len({done for done, _ in chunks}) > 1 and chunks[-1][0] == chunks[-1][1], events  # within one document
+    response = client.get("/api/jobs/finns-inte")
+    assert (response.status_code, response.json()) == (404, {"error": "Jobbet finns inte."})
 
 
 def test_openapi_lists_every_endpoint(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
     client, _, _ = env
     schema = client.get("/openapi.json").json()
-    assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= set(
-        schema["paths"])
+    assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/jobs/{job_id}",
+            "/api/health"} <= set(schema["paths"])
     assert "422" in schema["paths"]["/api/ask"]["post"]["responses"]
     assert client.get("/docs").status_code == 200
 
@@ -319,8 +370,10 @@ def test_login_required_when_users_file_is_set(tmp_path: Path, monkeypatch: pyte
         files = [("files", ("a.txt", b"Text om planen.", "text/plain"))]
         response = client.post("/api/documents", files=files, headers=_basic("handlaggare", "hemligt-lösen"))
         assert response.status_code == 403
-        response = client.post("/api/documents", files=files, headers=_basic("admin", "ännu-hemligare"))
-        assert response.status_code == 200
+        job = upload(client, files=files, headers=_basic("admin", "ännu-hemligare"))
+        assert job["ok"], job
+        response = client.get(f"/api/jobs/{job['id']}", headers=_basic("handlaggare", "hemligt-lösen"))
+        assert response.status_code == 404  # another user's job is not theirs to see
 
 
 def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -333,6 +386,15 @@ def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         config = client.get("/config").json()
         assert config["title"] == "Planassistenten"
         assert config["max_file_size"] == 512 * 1024
+        for method, url in (("GET", "/api/finns-inte"), ("POST", "/api/ask/extra"), ("DELETE", "/api/x/y/z")):
+            response = client.request(method, url)  # under /api: ours, not Gradio's page or {"detail": …}
+            assert response.status_code == 404 and set(response.json()) == {"error"}, response.text
+            assert "finns inte" in response.json()["error"]
+        response = client.get("/api/ask")
+        assert response.status_code == 405 and response.headers["allow"] == "POST"
+        assert response.json() == {"error": "Metoden GET stöds inte här; använd POST."}
+        response = client.put("/api/documents/abc")
+        assert response.status_code == 405 and response.json()["error"].endswith("använd DELETE.")
 
 
 def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -341,3 +403,67 @@ def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch:
     result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", "1"])
     assert result.exit_code == 2
     assert "utan inloggning" in result.output
+
+
+def test_failed_logins_are_throttled_and_audited_and_a_bad_users_line_is_no_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    users = tmp_path / "users.txt"
+    add_user(users, "handlaggare", "hemligt-lösen", ["public"])
+    with users.open("a", encoding="utf-8") as handle:  # a line the old `users add` could write
+        handle.write("mallory:public,admin:x:scrypt$1$1$1$a$b\n")
+    service, _ = make_service(tmp_path, users_file=users, login_free_failures=3, login_backoff_s=0.5,
+                              login_max_backoff_s=2)
+    with TestClient(create_app(service, ui=False, prepare=False)) as client:
+        right = _basic("handlaggare", "hemligt-lösen")
+        assert client.get("/api/documents", headers=right).status_code == 200  # the bad line is skipped
+        codes = [client.get("/api/documents", headers=_basic("handlaggare", f"fel-{i}")).status_code
+                 for i in range(30)]
+        assert codes[:3] == [401, 401, 401] and codes.count(429) >= 25
+        throttled = client.get("/api/documents", headers=right)  # the right password waits too
+        assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) >= 1
+        assert "För många misslyckade inloggningar" in throttled.json()["error"]
+        other = client.get("/api/documents", headers=_basic("bo", "fel"))  # same address, another name
+        assert other.status_code == 429
+        time.sleep(2.1)
+        assert client.get("/api/documents", headers=right).status_code == 200
+    logins = [r for r in read_records(audit_path(service.settings.data_dir), limit=None) if r["event"] == "login"]
+    assert sum(1 for r in logins if r.get("throttled")) >= 25
+    assert all(not r["ok"] and r["address"] for r in logins)
+
+
+def test_a_question_over_the_limit_is_413_in_swedish(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, fake = env
+    limit = service.settings.app.max_question_chars
+    assert limit == 2000
+    response = client.post("/api/ask", json={"question": "Vad är målet? " + "x" * limit})
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("Frågan är för lång") and "2000 tecken" in response.json()["error"]
+    assert fake.requests == []  # never reached the answerer
+    huge = [{"question": "Och?", "answer": "y" * 30_000}, {"question": "Och?", "answer": "y" * 20_000}]
+    response = client.post("/api/ask", json={"question": "Vad är målet?", "history": huge})
+    assert response.status_code == 413 and "historiken" in response.json()["error"]
+    assert client.post("/api/ask", json={"question": "M" * limit}).status_code == 200
+
+
+def test_answering_has_a_time_budget(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
+    client, service, fake = env
+    service.settings.app.answer_timeout_s = 0.5
+    slow = threading.Event()
+    real = fake.__call__
+
+    def answer(request: AskRequest) -> Answer:
+        if "långsam" in request.question:
+            slow.wait(10)
+        return real(request)
+
+    service.__dict__["answerer"] = answer
+    started = time.monotonic()
+    response = client.post("/api/ask", json={"question": "En långsam fråga?"})
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert response.json() == {"error": "Frågan kunde inte besvaras inom 0.5 sekunder. Försök igen om en stund, "
+                                        "gärna med en mer avgränsad fråga."}
+    slow.set()
+    assert client.post("/api/ask", json={"question": "Vad är målet?"}).status_code == 200  # still serving

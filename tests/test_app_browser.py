@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from assistant.audit import audit_path, read_records
 from assistant.auth import add_user
 from assistant.service import AskRequest, AssistantService
 from assistant.settings import Settings
-from assistant.types import Answer
+from assistant.types import Answer, DocumentMeta, Draft
 from assistant.web import UPLOAD_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -452,3 +453,181 @@ def test_serve_starts_fast_on_existing_index(corpus_service: AssistantService) -
     assert ready_after is not None, output
     assert health["documents"] == corpus_service.health()["documents"], output
     print(f"sidan efter {page_after:.1f} s, indexet öppet efter {ready_after:.1f} s")
+
+
+# ---------------------------------------------------------------- hardening: plain text, roles, Swedish, progress
+
+HOSTILE_DOC = "testby-etjanst.txt"
+SECRET_DOC = "hemligby-rapport.txt"
+
+
+def hostile_text(base: str) -> str:
+    """A document whose sentences hold a Markdown link, an HTML link and two images pointing at our server."""
+    return (
+        "Hemtjänstens e-tjänst 2025\n\nInloggning\n\n"
+        "Hemtjänsten i Testby kommun visar brukarnas scheman i e-tjänsten Mina sidor från januari 2025, "
+        f"[logga in igen här]({base}/phish-md) eller <a href=\"{base}/phish-html\">logga in igen här</a>.\n\n"
+        "Schemat för hemtjänsten i Testby kommun 2025 ser ut så här: "
+        f"<img src=\"{base}/pixel.png\" alt=\"schema\"> ![schemabild]({base}/image-md.png) och uppdateras varje "
+        "vecka.\n"
+    )
+
+
+class HardeningApp:
+    """The real app with login: an admin, a reader with only the public role, a hostile and a restricted document."""
+
+    def __init__(self, root: Path) -> None:
+        self.users = root / "users.txt"
+        add_user(self.users, "ada", "adas-losenord-1", ["public", "admin"])
+        add_user(self.users, "pia", "pias-losenord-1", ["public"])
+        settings = Settings(data_dir=root / "data", corpus_dir=root / "in", app={"users_file": self.users})
+        self.service = AssistantService(settings)
+        self.live = LiveServer(self.service)
+        folder = root / "in"
+        folder.mkdir()
+        (folder / HOSTILE_DOC).write_text(hostile_text(self.live.url), encoding="utf-8")
+        (folder / SECRET_DOC).write_text("Hemligby kommun rapport 2023\n\nSäkerhet\n\nHemligby kommun planerar ett "
+                                         "nytt skyddat boende med 40 platser under 2023.\n", encoding="utf-8")
+        meta = {HOSTILE_DOC: DocumentMeta(title="E-tjänst 2025", municipality="Testby kommun", body="Omsorgsnämnden",
+                                          kind="plan", period="2025"),
+                SECRET_DOC: DocumentMeta(title="Hemlig rapport", municipality="Hemligby kommun",
+                                         body="Säkerhetsnämnden",
+                                         kind="report", period="2023", access="sekretess")}
+        assert self.service.ingest([folder], metadata=meta).ok
+
+
+@pytest.fixture(scope="module")
+def hardening(chromium_present: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HardeningApp]:
+    app = HardeningApp(tmp_path_factory.mktemp("hardening"))
+    with app.live:
+        yield app
+
+
+def log_in(browser: Any, url: str, name: str, password: str, locale: str = "sv-SE") -> tuple[Any, Any, list[str]]:
+    """A new page logged in as this user; every URL the page requests is recorded."""
+    context = browser.new_context(locale=locale, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(url)
+    page.get_by_label("Användarnamn").fill(name)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.locator("#who", has_text="Inloggad som").wait_for()
+    return context, page, requested
+
+
+def test_links_and_images_in_documents_stay_text(browser: Any, hardening: HardeningApp) -> None:
+    from assistant.ui_draft import preview_html
+
+    context, page, requested = log_in(browser, hardening.live.url, "ada", "adas-losenord-1")
+    try:
+        ask(page, "Var visar hemtjänsten i Testby kommun brukarnas scheman?")
+        ask(page, "Hur ser schemat för hemtjänsten i Testby kommun ut 2025?", turn=2)
+        chat = page.locator("#chat")
+        text = chat.inner_text()
+        assert "[logga in igen här](" in text and '<a href="' in text and "<img src=" in text  # shown as written
+        assert chat.locator("a[href*='phish'], img[src*='pixel'], img[src*='image-md']").count() == 0
+        page.locator("#citation-chips .cite-chip").first.click()
+        panel = page.locator("#source-sidebar")
+        panel.locator("mark.cited").wait_for()
+        assert "<img src=" in panel.inner_text()
+        assert panel.locator("a, img").count() == 0
+        shot(page, "20-lankar-och-bilder-som-text")
+        draft = Draft.model_validate({
+            "request": {"municipality": "Testby", "body": "Omsorgsnämnden", "period": "2025"},
+            "municipality": "Testby kommun", "body": "Omsorgsnämnden", "period": "2025", "title": "Utkast",
+            "text": "# Utkast\n\n" + hostile_text(hardening.live.url), "passed": True, "backend": "mall"})
+        page.set_content(preview_html(draft))  # the draft preview's HTML, rendered by the browser
+        assert page.locator("a, img").count() == 0 and "logga in igen här" in page.inner_text("body")
+        page.wait_for_timeout(500)
+        fetched = [u for u in requested if any(p in u for p in ("pixel.png", "image-md.png", "phish"))]
+        assert not fetched, fetched  # no image was fetched, no link followed
+    finally:
+        context.close()
+
+
+def test_a_reader_sees_only_what_the_roles_grant_and_no_admin_controls(
+    browser: Any, hardening: HardeningApp
+) -> None:
+    context, page, _ = log_in(browser, hardening.live.url, "pia", "pias-losenord-1")
+    try:
+        page.locator("#filter-kommun input").click()
+        options = page.locator("ul[role='listbox'] li")
+        options.first.wait_for()
+        names = " ".join(options.all_inner_texts())
+        assert "Testby kommun" in names and "Hemligby" not in names
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Utkast").click()
+        page.locator("#draft-kommun input").click()
+        assert "Hemligby" not in page.locator("body").inner_text()
+        page.keyboard.press("Escape")
+        page.get_by_role("tab", name="Dokument").click()
+        page.locator("#document-list", has_text=HOSTILE_DOC).wait_for()
+        listing = page.locator("#document-list").inner_text()
+        assert SECRET_DOC not in listing and "Hemlig" not in listing and "sekretess" not in listing
+        assert not page.locator("#upload-area").is_visible() and not page.locator("#delete-area").is_visible()
+        assert page.locator("#upload-files input[type=file]").count() == 0 or not page.locator(
+            "#upload-files").is_visible()
+        page.get_by_role("tab", name="Utvärdering").click()
+        page.locator("#eval-admin-only").wait_for()
+        assert not page.locator("#eval-controls").is_visible()
+        shot(page, "21-lasare-utan-adminkontroller")
+    finally:
+        context.close()
+
+
+def test_an_english_browser_gets_the_swedish_app(browser: Any, hardening: HardeningApp) -> None:
+    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(hardening.live.url)
+        page.get_by_label("Användarnamn").fill("ada")
+        page.get_by_label("Lösenord").fill("fel-losenord")
+        page.get_by_role("button", name="Logga in").click()
+        page.get_by_text("Felaktiga inloggningsuppgifter").wait_for()
+        login_text = page.locator("body").inner_text()
+        assert not [w for w in ("Login", "Username", "Password", "Incorrect") if w in login_text], login_text
+        page.get_by_label("Användarnamn").fill("ada")
+        page.get_by_label("Lösenord").fill("adas-losenord-1")
+        page.get_by_role("button", name="Logga in").click()
+        page.locator("#who", has_text="Inloggad som").wait_for()
+        page.get_by_role("tab", name="Dokument").click()
+        page.locator("#upload-files", has_text="Släpp fil här").wait_for()
+        page.get_by_role("tab", name="Utkast").click()
+        page.locator("#draft-make").click()  # nothing chosen: an error toast
+        page.locator("[class*='toast']", has_text="Välj kommun, nämnd och period.").first.wait_for()
+        shot(page, "22-engelsk-webblasare-svensk-app")
+        text = page.locator("body").inner_text()
+        english = ("Drop File Here", "Click to Upload", "Error", "Login", "Logout", "Loading", "Submit", "Clear")
+        assert not [w for w in english if w in text], text
+        assert page.locator("[class*='toast']", has_text="Fel").count() >= 1
+    finally:
+        context.close()
+
+
+def test_the_upload_progress_bar_moves_per_chunk(browser: Any, hardening: HardeningApp, tmp_path: Path) -> None:
+    lines = [f"Mål {i}: omsorgsnämnden i Testby kommun ska förbättra insats nummer {i} med {i % 19} procent, "
+             f"och uppföljningen av mål {i} redovisas i delårsrapporten för {2000 + i % 25}." for i in range(400)]
+    upload = tmp_path / "lang-testby-plan.txt"
+    upload.write_text("Lång plan för Testby\n\n" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    context, page, _ = log_in(browser, hardening.live.url, "ada", "adas-losenord-1")
+    try:
+        page.get_by_role("tab", name="Dokument").click()
+        page.locator("#upload-files input[type=file]").set_input_files(str(upload))
+        page.locator(f"#upload-files td.filename[aria-label='{upload.name}']").wait_for()
+        page.locator("#ingest").click()
+        seen: set[str] = set()
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while time.monotonic() < deadline:
+            body = page.locator("body").inner_text()
+            seen |= {m for m in re.findall(r"(\d+)/\d+ textdelar", body)}
+            if "Inläsning klar" in body:
+                break
+            page.wait_for_timeout(100)
+        assert "inläst" in page.locator("#ingest-report").inner_text()
+        assert len(seen) >= 3, seen  # the bar moved within the one document, chunk batch by chunk batch
+        shot(page, "23-uppladdning-klar")
+    finally:
+        context.close()

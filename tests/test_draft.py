@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -68,9 +71,20 @@ def test_template_states_values_change_target_and_missing_values(settings: Setti
     assert "Målvärdet för 2024 är 65 (90). Utfallet 57 (2024) ligger under målvärdet 65 (90)." in alingsas.text
     assert "utfall 2023: 9,8%; utfall 2024: 9,0%; förändring 2023–2024: -0,8%." in alingsas.text
     herrljunga = Drafter(settings).draft(DraftRequest(municipality="Herrljunga", body="Socialnämnden", period="2021"))
-    assert "utfall augusti 2020: -8 722; utfall augusti 2021: 4 793" in herrljunga.text
+    assert "utfall augusti 2020: -8 722 tkr; utfall augusti 2021: 4 793 tkr" in herrljunga.text  # units kept
     assert "Utfallet 10,5% (2021-08-31) ligger över målvärdet 5%." in herrljunga.text
     assert "utfall första halvåret 2021: 3" in herrljunga.text
+
+
+def test_drift_lines_keep_the_unit_tkr(settings: Settings) -> None:
+    draft = Drafter(settings).draft(DraftRequest(municipality="Alingsås", body="Vård- och omsorgsnämnden",
+                                                 period="2024", indicators=["Verksamhetens intäkter"]))
+    assert draft.passed, draft.findings
+    assert ("**Verksamhetens intäkter**: budget 2024: 206 297 tkr; bokslut 2024: 254 669 tkr; avvikelse 2024: "
+            "48 372 tkr;") in draft.text
+    assert "från 237 998 tkr till 254 669 tkr." in draft.text
+    drift = [f for f in draft.facts if f.unit == "tkr"]
+    assert drift and all(f"{f.value} tkr" in draft.text for f in drift)
 
 
 def test_fact_citations_quote_the_cleaned_document(settings: Settings) -> None:
@@ -282,20 +296,67 @@ def test_cli_draft_writes_markdown_docx_and_json(settings: Settings, tmp_path: P
 # ---------------------------------------------------------------- the packaged local model
 
 
-@pytest.mark.slow
-def test_local_model_draft_passes_the_checker(settings: Settings) -> None:
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
+class Recording:
+    """Wraps a model and keeps its raw replies, so a test can tell the model's own text from the template's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.replies = inner, inner.name, []
+
+    def complete(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> str:
+        reply = self.inner.complete(prompt, system=system, max_tokens=max_tokens)
+        self.replies.append(reply)
+        return reply
+
+    def stream(self, prompt: str, *, system: str | None = None, max_tokens: int | None = None) -> Any:
+        return self.inner.stream(prompt, system=system, max_tokens=max_tokens)
+
+
+def _local_draft(settings: Settings) -> tuple[Draft, Recording]:
+    """One indicator drafted by the packaged model, run by llama.cpp in its own server process."""
+    if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama_cpp (llama-cpp-python) är inte installerat; den lokala modellen kan inte köras")
     from assistant.llm import LocalLlamaCppLLM
 
-    llm = LocalLlamaCppLLM()
+    llm = Recording(LocalLlamaCppLLM())
     settings.draft.max_tokens, settings.draft.passage_chars = 160, 300  # a weak base model: keep the smoke test short
     request = DraftRequest(municipality="Lerum", body="Individnämnden", period="2024",
                            indicators=["Erfarna socionomer inom Barn- och familj, minst 5 år i yrket"])
-    draft = Drafter(settings, llm).draft(request)
+    try:
+        return Drafter(settings, llm).draft(request), llm
+    finally:
+        llm.inner.close()
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@pytest.mark.xfail(strict=True, reason=(
+    "the packaged Gemma 3 270M is a base model: it repeats its prompt instead of drafting, so the checker rejects "
+    "its text and the template stands in (strict: this test fails loudly once a model's own text passes)"))
+def test_local_model_draft_passes_the_checker(settings: Settings) -> None:
+    draft, llm = _local_draft(settings)
     assert_clean(draft)
-    assert draft.backend.startswith("local:")
-    assert draft.sections[0].origin in ("llm", "repaired", "fallback")
+    # The model's own text, not the template that replaces rejected model text: a model whose every output is
+    # rejected fails here.
+    assert draft.sections[0].origin in ("llm", "repaired"), (draft.notes, llm.replies)
     assert "74,7%" in draft.text
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_local_model_text_is_checked_and_rejected_text_never_reaches_the_draft(settings: Settings) -> None:
+    draft, llm = _local_draft(settings)
+    assert draft.backend.startswith("local:")
+    assert llm.replies and all(reply.strip() for reply in llm.replies)  # the model did write, out of process
+    assert "llama_cpp" not in sys.modules
+    section = draft.sections[0]
+    if section.origin in ("llm", "repaired"):  # accepted: the draft holds the model's own (rendered) text
+        assert not draft.findings
+        return
+    assert section.origin == "fallback"
+    first = draft.rejected[0]
+    assert first.section.endswith("(försök 1)")
+    assert first.kind == "missing_indicator" or first.text in llm.replies[0]  # judged on the model's own words
+    assert any("modelltexten underkändes" in note for note in draft.notes)
+    assert not any(reply.strip() in draft.text for reply in llm.replies)  # rejected text never reaches the draft
+    assert_clean(draft)
+    assert "74,7%" in draft.text  # the template's figures, rendered by code

@@ -36,6 +36,7 @@ from tests.filemakers import (
     swedish_report,
 )
 from tests.index_checks import assert_index_matches_registry
+from tests.uploads import upload, wait_for_job
 
 SMALL = "lerum-individnamnden-verksamhetsplan-2024.txt"  # the smallest corpus document: quick to embed
 FILE_LIMIT_MB = 6.0  # the 5 MB line stays under it, the large file goes over
@@ -241,8 +242,7 @@ def test_upload_names_are_sanitized_and_stay_in_uploads(upload_client: TestClien
                 assert response.status_code == 400, (name, response.text)
                 assert "filtypen stöds inte" in response.json()["error"]
                 continue
-            assert response.status_code == 200, (name, response.text)
-            outcome = response.json()["outcomes"][0]
+            outcome = wait_for_job(client, response)["outcomes"][0]
             assert outcome["status"] in ("ingested", "updated"), (name, outcome)  # "..", "." and "" share a name
             assert outcome["name"] == stored
             assert "/" not in stored and "\\" not in stored and not stored.startswith(".")
@@ -273,18 +273,16 @@ def test_hostile_uploads_get_reasons_and_keep_the_index(upload_client: TestClien
     }
     with upload_client as client:
         _, text = swedish_report(7)
-        first = client.post("/api/documents", files=[("files", ("plan.txt", text.encode(), "text/plain"))])
-        assert first.json()["outcomes"][0]["status"] == "ingested"
-        doc_id = first.json()["outcomes"][0]["document_id"]
+        first = upload(client, files=[("files", ("plan.txt", text.encode(), "text/plain"))])
+        assert first["outcomes"][0]["status"] == "ingested"
+        doc_id = first["outcomes"][0]["document_id"]
         for name, (content, words) in hostile.items():
-            response = client.post("/api/documents", files=[("files", (name, content, "application/octet-stream"))])
-            assert response.status_code == 200, (name, response.text)
-            outcome = response.json()["outcomes"][0]
+            outcome = upload(client, files=[("files", (name, content, "application/octet-stream"))])["outcomes"][0]
             assert outcome["status"] == "failed" and words in outcome["reason"].lower(), (name, outcome)
         big = client.post("/api/documents", files=[("files", ("stor.txt", b"Budget. " * 200_000, "text/plain"))])
         assert big.status_code == 413 and "större än gränsen" in big.json()["error"]
-        copy = client.post("/api/documents", files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
-        assert copy.json()["outcomes"][0]["status"] == "duplicate"
+        copy = upload(client, files=[("files", ("kopia.txt", text.encode(), "text/plain"))])
+        assert copy["outcomes"][0]["status"] == "duplicate"
         docs = {d["name"]: d for d in client.get("/api/documents").json()}
     assert docs["plan.txt"]["id"] == doc_id and docs["plan.txt"]["status"] == "indexed"
     assert set(docs) == {"plan.txt"}  # an exact copy is reported, not registered

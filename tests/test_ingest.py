@@ -237,3 +237,125 @@ def test_personnummer_masked_before_anything_is_stored(settings: Settings, tmp_p
     doc = Registry(settings.data_dir).documents()[0]
     assert "XXXXXXXX-XXXX" in doc.text and "2024-01-01" in doc.text
     assert len(doc.text) == len(path.read_text())
+
+
+# ---------------------------------------------------------------- one file's failure, Chroma batches, progress
+
+WORDS = [
+    "hemtjänst", "äldreomsorg", "budget", "mål", "utfall", "personal", "skola", "förskola", "bibliotek", "kultur",
+    "fritid", "miljö", "bygglov", "trafik", "vatten", "avlopp", "socialtjänst", "ekonomi", "prognos",
+    "investering", "lokal", "digitalisering", "kompetens", "rekrytering", "sjukfrånvaro", "brukare", "nöjdhet",
+    "kvalitet", "uppföljning", "nämnd", "kommun", "plan", "insats"
+]
+
+
+def plan_text(name: str, lines: int) -> str:
+    """A plan of distinct, seeded random sentences (no two files are near-duplicates)."""
+    rng = random.Random(name)
+    sentences = [" ".join(rng.choice(WORDS) for _ in range(14)).capitalize() + f" {rng.randint(1, 999)} procent."
+                 for _ in range(lines)]
+    return f"Verksamhetsplan {name}\n\n" + "\n\n".join(sentences) + "\n"
+
+
+def hash_settings(tmp_path: Path) -> Settings:
+    """A data directory with the fast deterministic embedder (the real Chroma and BM25)."""
+    return Settings(data_dir=tmp_path / "data", embedding={"kind": "hash"})
+
+
+def write_plans(folder: Path, names: list[str], lines: int = 20) -> Path:
+    """Small, distinct plans (different enough not to be near-duplicates of each other)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_text(plan_text(name, lines), encoding="utf-8")
+    return folder
+
+
+def test_an_exception_while_indexing_one_file_fails_only_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.index import HybridIndex
+    from assistant.pipeline import build_index, build_ingestor
+
+    real = HybridIndex._add_vectors
+
+    def breaks_on_b(self: HybridIndex, nodes: list) -> None:
+        real(self, nodes[:3])  # half-way: some of b's vectors are already in Chroma
+        if nodes and nodes[0].metadata["document"] == "b.txt":
+            raise RuntimeError("disken är full")
+        real(self, nodes[3:])
+
+    monkeypatch.setattr(HybridIndex, "_add_vectors", breaks_on_b)
+    settings = hash_settings(tmp_path)
+    folder = write_plans(tmp_path / "in", ["a.txt", "b.txt", "c.txt"])
+    report = build_ingestor(settings).ingest([folder])
+    outcomes = {o.name: o for o in report.outcomes}
+    assert (outcomes["a.txt"].status, outcomes["c.txt"].status) == ("ingested", "ingested")
+    assert outcomes["b.txt"].status == "failed"
+    assert "kunde inte indexeras" in outcomes["b.txt"].reason and "disken är full" in outcomes["b.txt"].reason
+    registry = Registry(settings.data_dir)
+    assert sorted(e.name for e in registry.entries.values()) == ["a.txt", "c.txt"]
+    assert sorted(p.stem for p in registry.documents_dir.glob("*.json")) == sorted(registry.entries)
+    monkeypatch.setattr(HybridIndex, "_add_vectors", real)
+    index = build_index(settings, sync=False)
+    assert index.document_ids() == set(registry.entries)  # no half-written vectors of b.txt are left
+    assert set(index.lexical.by_document) == set(registry.entries)
+
+
+def test_the_cli_prints_the_summary_after_a_file_fails_while_indexing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.index import HybridIndex
+
+    def fails(self: HybridIndex, document: object, progress: object = None) -> None:
+        if getattr(document, "name", "") == "b.txt":
+            raise MemoryError("slut på minne")
+        return real(self, document, progress)  # type: ignore[arg-type]
+
+    real = HybridIndex.add
+    monkeypatch.setattr(HybridIndex, "add", fails)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING__KIND", "hash")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["ingest", str(write_plans(tmp_path / "in", ["a.txt", "b.txt", "c.txt"]))])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "inläst: 2" in result.output and "misslyckades: 1" in result.output
+    assert "b.txt" in result.output and "slut på minne" in result.output
+
+
+def test_chroma_writes_are_batched_under_its_max_batch_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from assistant.pipeline import build_index
+
+    settings = hash_settings(tmp_path)
+    index = build_index(settings, sync=False)
+    index.__dict__["max_batch_size"] = 7  # as if this Chroma took at most 7 records per write
+    sizes: list[int] = []
+    real_add = ChromaVectorStore.add
+    monkeypatch.setattr(ChromaVectorStore, "add", lambda self, nodes, **kw: sizes.append(len(nodes)) or real_add(
+        self, nodes, **kw))
+    report = Ingestor(settings, sinks=[index]).ingest([write_plans(tmp_path / "in", ["stor.txt"], lines=120)])
+    assert report.ok, report.outcomes
+    doc_id = report.outcomes[0].document_id
+    assert doc_id is not None
+    assert sum(sizes) == index.chunk_count(doc_id) > 7 * 3
+    assert max(sizes) <= 7 and len(sizes) >= 3
+    real_limit = type(index).max_batch_size.func(index)  # type: ignore[attr-defined]
+    assert 1000 < real_limit < 100_000  # the embedded store's own limit (5,461 on SQLite's defaults)
+
+
+def test_progress_moves_per_chunk_within_one_document(tmp_path: Path) -> None:
+    from assistant.pipeline import build_ingestor
+
+    events: list[tuple[str, int, int]] = []
+    settings = hash_settings(tmp_path)
+    report = build_ingestor(settings).ingest([write_plans(tmp_path / "in", ["stor.txt"], lines=400)],
+                                             progress=lambda stage, done, total: events.append((stage, done, total)))
+    assert report.ok
+    chunks = [(done, total) for stage, done, total in events if stage == "textdelar"]
+    total = chunks[-1][1]
+    assert chunks[-1] == (total, total) and total >= 100
+    assert len(chunks) >= total // 32  # many steps for one document, not one per document
+    assert [done for done, _ in chunks] == sorted(done for done, _ in chunks)
+    assert [e for e in events if e[0] == "indexerar"] == [("indexerar", 0, 1), ("indexerar", 1, 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -143,10 +144,6 @@ def test_local_llm_without_llama_cpp_says_how_to_install(monkeypatch: pytest.Mon
         llm.complete("hej")
 
 
-def test_local_llm_missing_model_file(tmp_path: Path) -> None:
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e .[local])")
-    with pytest.raises(LLMError, match="finns inte"):
-        LocalLlamaCppLLM(tmp_path / "saknas.gguf").complete("hej")
 
 
 # --------------------------------------------------------------------------- a tiny OpenAI-compatible server
@@ -377,12 +374,69 @@ def test_openai_compatible_against_real_llama_cpp_server(llama_cpp_server: str) 
     assert "".join(pieces).strip()
 
 
-@pytest.mark.slow
 @needs_llama_cpp
-def test_local_llama_cpp_answers(gguf_path: Path) -> None:
-    llm = LocalLlamaCppLLM(gguf_path, n_ctx=2048, max_tokens=32)
+def test_local_llm_missing_model_file(tmp_path: Path) -> None:
+    with pytest.raises(LLMError, match="finns inte"):
+        LocalLlamaCppLLM(tmp_path / "saknas.gguf").complete("hej")
+
+
+@pytest.mark.server
+@needs_llama_cpp
+def test_local_model_that_cannot_load_is_a_swedish_error(tmp_path: Path) -> None:
+    broken = tmp_path / "trasig.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)  # a header and nothing else: llama.cpp refuses it in the child
+    llm = LocalLlamaCppLLM(broken, start_timeout_s=60)
+    with pytest.raises(LLMError, match="kunde inte starta: processen avslutades med felkod"):
+        llm.complete("hej")
+    assert llm.process is None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@needs_llama_cpp
+def test_local_llama_cpp_answers_out_of_process(gguf_path: Path) -> None:
+    llm = LocalLlamaCppLLM(None, n_ctx=2048, max_tokens=32)
     assert isinstance(llm, LLM)
-    text = llm.complete("Vad heter Sveriges huvudstad? Svara med ett ord.", system="Svara på svenska.")
-    assert text.strip()
-    pieces = list(llm.stream("Säg hej på svenska.", max_tokens=16))
-    assert "".join(pieces).strip()
+    try:
+        text = llm.complete("Vad heter Sveriges huvudstad? Svara med ett ord.", system="Svara på svenska.")
+        assert text.strip()
+        pieces = list(llm.stream("Säg hej på svenska.", max_tokens=16))
+        assert "".join(pieces).strip()
+        assert llm.process is not None and _alive(llm.process.pid)
+        assert "llama_cpp.server" in Path(f"/proc/{llm.process.pid}/cmdline").read_text()
+        maps = Path(f"/proc/{os.getpid()}/maps").read_text()
+        assert "libllama" not in maps and "libggml" not in maps  # no native model code in this process
+        assert "llama_cpp" not in sys.modules
+    finally:
+        llm.close()
+    assert llm.process is None
+
+
+@pytest.mark.slow
+@pytest.mark.server
+@needs_llama_cpp
+def test_local_model_killed_mid_request_is_a_swedish_error_then_restarts(gguf_path: Path) -> None:
+    llm = LocalLlamaCppLLM(None, n_ctx=2048, max_tokens=400)
+    try:
+        stream = llm.stream("Skriv en lång berättelse om en kommun i Sverige, med många detaljer.")
+        next(stream)  # the model is generating
+        assert llm.process is not None
+        first = llm.process.pid
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(LLMError, match="avbröts av signalen SIGKILL medan den svarade") as info:
+            for _ in stream:
+                pass
+        assert "startas om" in str(info.value)
+        assert not _alive(first)
+        assert llm.complete("Säg hej.", max_tokens=8).strip()  # a new model process answers the next call
+        assert llm.process is not None and llm.process.pid != first
+    finally:
+        llm.close()

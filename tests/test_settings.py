@@ -7,14 +7,18 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ASSISTANT_DATA_DIR", raising=False)
+    monkeypatch.delenv("ASSISTANT_CORPUS_DIR", raising=False)
     settings = Settings()
-    assert settings.data_dir == Path(".assistant")
+    # Defaults come from the repository, never from the working directory (here an empty tmp_path).
+    assert settings.data_dir == PROJECT_ROOT / ".assistant"
+    assert settings.corpus_dir == PROJECT_ROOT / "corpus" and (settings.corpus_dir / "indicators.csv").is_file()
+    assert (settings.evals_dir / "qa.jsonl").is_file()
     assert settings.embedding.model_path is None
 
 

@@ -24,12 +24,11 @@ _DATE = re.compile(r"\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|de
                    re.IGNORECASE)
 
 FEATURES = (
-    "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "key2", "miss_key", "entity", "entity_miss",
-    "rank",
-    "r_bm25",
-    "r_ngram", "r_dense", "row_hit", "inside", "num_match", "num_missing", "year_match", "year_other", "kind_match",
-    "unit_match", "unit_mismatch", "qual_match", "qual_missing", "total_row", "dim_mismatch", "is_row", "is_item", "is_heading", "why_cause",
-    "who_name", "when_date", "list_item", "trend_series", "length", "english_dense", "u_dense", "u_dense_rel",
+    "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "key2", "miss_key", "entity",
+    "entity_miss", "rank", "r_bm25", "r_ngram", "r_dense", "row_hit", "inside", "num_match", "num_missing",
+    "year_match", "year_other", "kind_match", "unit_match", "unit_mismatch", "qual_match", "qual_missing",
+    "total_row", "dim_mismatch", "is_row", "is_item", "is_heading", "why_cause", "who_name", "when_date",
+    "list_item", "trend_series", "length", "english_dense", "u_dense", "u_dense_rel",
 )
 
 
