@@ -234,7 +234,7 @@ def _ph(keys: dict[str, str], fact: Fact) -> str:
     """The placeholder of a fact, followed by its unit when the value as written does not carry it ('48 372 tkr')."""
     placeholder = "{" + keys[fact.id] + "}"
     unit = fact.unit.strip()
-    if fact.status != "ok" or not unit or unit == "riktning" or unit in fact.value:
+    if not fact.present or not unit or unit == "riktning" or unit in fact.value:
         return placeholder
     return f"{placeholder}{'' if unit == '%' else ' '}{unit}"
 
@@ -267,7 +267,7 @@ def indicator_template(row: Row, keys: dict[str, str]) -> str:
             u = done[-1]
             where = {"upp": "över", "ner": "under", "lika": "i nivå med"}[compare(goal, u) or "lika"]
             text += f" Utfallet {_ph(keys, u)} ({period_sv(u.period)}) ligger {where} målvärdet {_ph(keys, goal)}."
-        elif not any(u.status == "ok" for u in same):
+        elif not any(u.present for u in same):
             text += " Utfall för samma period saknas, så måluppfyllelsen kan inte bedömas."
     for f in (f for f in row.facts if f.kind not in ("utfall", "mål")):
         text += f" {_KIND_SV.get(f.kind, f.kind).capitalize()} {period_sv(f.period)}: {_ph(keys, f)}."
@@ -467,7 +467,7 @@ def fact_table(rows: list[Row], keys: dict[str, str]) -> str:
     lines = ["id | nyckeltal | period | typ | värde | enhet"]
     for row in rows:
         for f in row.facts:
-            value = f.value if f.status == "ok" else "saknas (skriv: uppgift saknas)"
+            value = f.value if f.present else "saknas (skriv: uppgift saknas)"
             lines.append(f"{keys[f.id]} | {row.indicator} | {f.period} | {f.kind} | {value} | {f.unit or '-'}")
     return "\n".join(lines)
 

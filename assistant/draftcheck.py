@@ -124,7 +124,7 @@ def render(template: str, scope: Scope) -> Rendered:
         key = m.group(1)
         fact, quote = scope.facts.get(key), scope.quotes.get(key)
         if fact is not None:
-            text, kind = (fact.value, "fact") if fact.status == "ok" else (missing_text(fact), "missing")
+            text, kind = (fact.value, "fact") if fact.present else (missing_text(fact), "missing")
         elif quote is not None:
             text, kind = quote, "quote"
         else:

@@ -111,7 +111,7 @@ def fact_present(draft: Draft, required: str | RequiredFact) -> bool:
                  and f.period == required.period and (not required.kind or f.kind == required.kind)
                  and (normalize_number_text(f.value) or fold(f.value)) == value]
     stated = {t.fact_id for t in draft.numbers if t.source == "fact"}
-    return any(f.id in stated or f.status != "ok" or (not _numbers_of(f) and f.value in draft.text) for f in facts)
+    return any(f.id in stated or not f.present or (not _numbers_of(f) and f.value in draft.text) for f in facts)
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -28,7 +28,7 @@ def fact_rows(draft: Draft) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for fact in draft.facts:
         key = keys.get(fact.id, "")
-        value = fact.value if fact.status == "ok" else f"saknas ({fact.value})"
+        value = fact.value if fact.present else f"saknas ({fact.value})"
         rows.append((key, f"{fact.indicator} ({fact.kind})", fact.period, value, _source(draft, key)))
     return rows
 

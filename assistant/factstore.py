@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from assistant.facts import read_facts_csv
-from assistant.language import Term, WordMatcher, is_english, load_lexicon, translate
+from assistant.language import GRADES, Term, WordMatcher, is_english, load_lexicon, translate
 from assistant.numbers import format_number, parse_period, try_parse_number
 from assistant.types import Fact
 
@@ -54,7 +54,9 @@ class FactStore:
     def _query_terms(self, query: str) -> list[Term]:
         """The words of a query that can name an indicator (English through the glossary; frame words out)."""
         lexicon = self.matcher.lexicon
-        text = translate(query, lexicon=lexicon).text if is_english(query, lexicon) else query
+        translation = translate(query, lexicon=lexicon)
+        glossed = translation.swedish and not [w for w in translation.untranslated if not w.isdigit()]
+        text = translation.text if glossed or is_english(query, lexicon) else query  # 'sick leave' is all glossary
         return [t for t in self.matcher.terms(text) if t.word not in lexicon.frame_words]
 
     def _filters(self, f: Fact, municipality: str | None, body: str | None, period: str | None,
@@ -84,7 +86,10 @@ class FactStore:
         terms = self._query_terms(query) if query else []
         if query and not terms:
             return []
-        grades = [self.matcher.match(terms, text) for text in self._texts]
+        phrase = fold(query or "").strip()  # ties go to the indicator that holds the query as written ('3:2 …')
+        # a query compound only partly in a name ('hemtjänstindex' ~ 'hemtjänst') names a different, wider indicator
+        grades = [{s: g for s, g in self.matcher.match(terms, text).items() if g >= GRADES["tail"]}
+                  for text in self._texts]
         weights = {t.stem: math.log(1 + len(self.facts) / max(1, sum(1 for g in grades if g.get(t.stem))))
                    for t in terms}
         total = sum(weights.values()) or 1.0
@@ -94,9 +99,9 @@ class FactStore:
                 continue
             coverage = sum(weights[s] * g for s, g in grades[i].items()) / total if terms else 1.0
             if coverage >= 0.5:
-                ranked.append((-round(coverage, 6), i, fact))
-        ranked.sort(key=lambda r: r[:2])
-        return [(fact, -cov) for cov, _i, fact in ranked[:limit]]
+                ranked.append((-round(coverage, 6), phrase not in fold(self._texts[i]), i, fact))
+        ranked.sort(key=lambda r: r[:3])
+        return [(fact, -cov) for cov, _phrase, _i, fact in ranked[:limit]]
 
     def periods_for(self, indicator: str, municipality: str | None = None, body: str | None = None,
                     kind: str | None = None) -> list[str]:

@@ -178,7 +178,8 @@ class Fact(_Model):
     value: str = Field(description="The value exactly as written in the document.")
     number: float | None = None
     unit: str = ""
-    status: str = Field("ok", description="ok, or a missing-data marker such as saknas or IU.")
+    status: str = Field("ok", description="ok (a figure), text (a value in words, 'Ökande'), or a missing-data "
+                        "marker such as saknas or IU.")
     start: int = Field(description="Start of the evidence span (the value's cell) in the cleaned document text.")
     end: int
     column: str = Field("", description="The column header the value stands under, as written.")
@@ -197,6 +198,11 @@ class Fact(_Model):
     def row_name(self) -> str:
         """The row as a reader names it: 'Intäkter (Geodata & Bygglov)'."""
         return f"{self.indicator} ({self.group})" if self.group else self.indicator
+
+    @property
+    def present(self) -> bool:
+        """Whether the document gives a value here (a figure or words), not a missing-data marker."""
+        return self.status in ("ok", "text")
 
     @property
     def reviewed(self) -> bool:

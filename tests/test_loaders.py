@@ -73,7 +73,7 @@ def test_markdown_headings_and_tables(tmp_path: Path) -> None:
     ("name", "make", "message"),
     [
         ("krypterad.pdf", lambda p: make_pdf(p, ["Hemligt"], user_password="lösen"), "krypterad"),
-        ("skannad.pdf", make_image_only_pdf, "OCR stöds inte"),
+        ("skannad.pdf", make_image_only_pdf, "saknar textlager"),  # a blank scan: OCR finds nothing, or is missing
         ("sida.pdf", lambda p: p.write_bytes(b"<html><body>Inte en PDF</body></html>"), "ingen PDF"),
         ("avkortad.pdf", lambda p: p.write_bytes(make_pdf(p, ["Text " * 200]).read_bytes()[:900]), "avkortad"),
         ("bomb.docx", make_zip_bomb_docx, "zip-bomb"),

@@ -20,7 +20,6 @@ from assistant.numbers import missing_marker, try_parse_number
 from assistant.types import DocumentMeta, Fact, SourceDocument, Table, TableCell, TableColumn, TableRow, content_id
 
 _KOLADA = re.compile(r"\(([UN]\d{5})\)")
-_UNIT_IN = re.compile(r"(?i)\b(tkr|mkr|mnkr|kkr|miljoner kronor|tusen kronor|procent)\b|%")
 EXTRACTOR_VERSION = "3"
 
 
@@ -85,23 +84,30 @@ def _fact(document: SourceDocument, table: Table, row: TableRow, column: TableCo
         document=document.name, table=table.caption, indicator=label, kolada_id=kolada.group(1) if kolada else "",
         period=column.period, kind=column.kind, value=value,
         number=parsed.value if parsed is not None else None,
-        unit=_unit(value, column.header, table.caption, parsed.unit if parsed is not None else ""),
+        unit=_unit(value, parsed.unit if parsed is not None else "",
+                   (column.header, label, table.caption, _label_head(document, table)), lex),
         status=marker or ("ok" if parsed is not None else "text"), start=cell.start, end=cell.end,
         column=column.header, group=row.group, table_id=table.id, page=document.page_at(cell.start),
         row_start=row.start, row_end=row.end, period_source=column.source,
     )
 
 
-def _unit(value: str, header: str, caption: str, parsed: str) -> str:
+def _unit(value: str, parsed: str, places: tuple[str, ...], lex: Lexicon) -> str:
+    """The figure's own unit, else the first unit its column header, row label, the table caption or its label
+    header names."""
     if parsed:
         return parsed
-    for text in (value, header, caption):
-        match = _UNIT_IN.search(text)
-        if match:
-            word = match.group(0).lower()
-            return {"procent": "%", "mnkr": "mkr", "miljoner kronor": "mkr", "tusen kronor": "tkr",
-                    "kkr": "tkr"}.get(word, word)
+    for text in (value, *places):
+        for unit, phrases in lex.table_units.items():
+            if phrases.find(text):
+                return unit
     return ""
+
+
+def _label_head(document: SourceDocument, table: Table) -> str:
+    """The header words that belong to no value column: the row labels' header ('Belopp netto (tkr)')."""
+    taken = {word for column in table.columns for word in column.header.split()}
+    return " ".join(w for w in table.header_text(document.text).split() if w not in taken)
 
 
 def _review(document: SourceDocument, table: Table, row: TableRow, reason: str,

@@ -91,6 +91,7 @@ class Lexicon:
     assessment: PhraseSet
     table_total: PhraseSet
     table_dimension: frozenset[str]
+    table_units: dict[str, PhraseSet]  # units a table's caption or label header sets for its figures, in order
     label_head: frozenset[str]
     multi_year: tuple[str, ...]
     caption: frozenset[str]
@@ -173,6 +174,7 @@ def _build(lexicon: dict[str, Any], glossary: dict[str, Any], places: dict[str, 
         list_intro_end=tuple(discourse.get("list_intro_end", [])), assessment=_phrases(discourse, "assessment"),
         table_total=_phrases(table, "total"),
         table_dimension=frozenset(w.lower() for w in table.get("dimension", [])),
+        table_units={k: PhraseSet(v) for k, v in table.get("units", {}).items()},
         label_head=frozenset(w.lower() for w in table.get("label_head", [])),
         multi_year=tuple(w.lower() for w in table.get("multi_year", [])),
         caption=frozenset(w.lower() for w in table["words"].get("caption", [])),

@@ -2,7 +2,8 @@
 
 A question word matches a text word with a grade in 0..1:
   1.0  the same stem                        budgeten ~ budget
-  0.9  the same root (inflection folded)    sjukfrånvaron ~ sjukfrånvaro, nettokostnad ~ nettokostnaderna
+  0.9  the same root (inflection folded)    sjukfrånvaron ~ sjukfrånvaro, nettokostnad ~ nettokostnaderna,
+       an adjective's neuter t for its d                                          särskilda ~ särskilt
   0.8  the text word is a compound ending in the question word (a kind of it)   frånvaro ~ sjukfrånvaro
   0.7  the text word is a compound starting with the question word              brukare ~ brukarbedömning
   0.6  the question word is a compound holding the text word                   nettokostnad ~ kostnad
@@ -23,6 +24,11 @@ _ENDINGS = ("ernas", "arnas", "ornas", "erna", "arna", "orna", "ens", "ets", "en
             "or", "s", "n", "e", "a")
 _MIN_PART = 4
 GRADES = {"stem": 1.0, "root": 0.9, "head": 0.8, "tail": 0.7, "part": 0.6}
+
+
+def _neuter(root: str) -> str:
+    """An adjective root in its neuter form: a final d becomes t (särskild → särskilt, känd → känt)."""
+    return root[:-1] + "t" if root.endswith("d") and len(root) >= 4 else root
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,8 @@ class WordMatcher:
             return GRADES["stem"]
         q_root, t_root = self.root(q_word), self.root(t_word)
         short, long_ = sorted((q_root, t_root), key=len)
-        if q_root == t_root or (len(short) >= 5 and long_.startswith(short) and len(long_) - len(short) <= 3):
+        inflected = len(short) >= 5 and long_.startswith(short) and len(long_) - len(short) <= 3
+        if _neuter(q_root) == _neuter(t_root) or inflected:
             return GRADES["root"]
         q_forms, t_forms = {q_word, q_stem, q_root}, {t_word, t_stem, t_root}
         pairs = [(q, t) for q in q_forms for t in t_forms]
