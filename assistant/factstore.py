@@ -93,7 +93,7 @@ class FactStore:
         weights = {t.stem: math.log(1 + len(self.facts) / max(1, sum(1 for g in grades if g.get(t.stem))))
                    for t in terms}
         total = sum(weights.values()) or 1.0
-        ranked: list[tuple[float, int, Fact]] = []
+        ranked: list[tuple[float, bool, int, Fact]] = []
         for i, fact in enumerate(self.facts):
             if not self._filters(fact, municipality, body, period, kind):
                 continue
