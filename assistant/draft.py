@@ -51,6 +51,9 @@ _BULLET = re.compile(r"(?m)^[ \t]*[-•–*][ \t]+(\S[^\n]*?)[ \t]*$")
 _ORIGIN_RANK = {"template": 0, "llm": 1, "repaired": 2, "fallback": 3}
 INTRO = ("Utkastet bygger på nämndens granskade faktaunderlag. Alla värden är inlagda av programmet ur källan och "
          "kontrollerade; luckorna [Analys: …] fylls i av handläggaren.")
+INTRO_UNREVIEWED = ("Obs! Utkastet bygger delvis på fakta som ingen har granskat ännu: de värdena är märkta "
+                    "[ej granskad] och ska kontrolleras mot källan (fliken Fakta) innan utkastet används. Alla värden "
+                    "är inlagda av programmet ur källan; luckorna [Analys: …] fylls i av handläggaren.")
 
 
 Origin = Literal["template", "llm", "repaired", "fallback"]
@@ -86,12 +89,24 @@ class Sources:
 
     @cached_property
     def facts(self) -> list[Fact]:
-        """Every reviewed fact of a document the reader may see."""
+        """Every fact of a document the reader may see, with its review status: the data directory's fact store
+        (facts of every ingested document), and the committed reviewed set for documents the store does not hold."""
+        stored = self._stored_facts()
         path = self.settings.draft.facts_path or self.settings.corpus_dir / "indicators.csv"
-        if not path.is_file():
-            raise DraftError(f"Faktaunderlaget {path} saknas; kör 'assistant facts extract' och granska det.")
+        if not path.is_file() and not stored:
+            raise DraftError(f"Faktaunderlaget {path} saknas och inga dokument är inlästa; läs in dokument först.")
+        held = {f.document for f in stored}
+        committed = [f for f in read_facts_csv(path) if f.document not in held] if path.is_file() else []
         public = DocumentMeta(access="public")
-        return [f for f in read_facts_csv(path) if may_read(self.meta.get(f.document, public), self.roles)]
+        return [f for f in stored + committed if may_read(self.meta.get(f.document, public), self.roles)]
+
+    def _stored_facts(self) -> list[Fact]:
+        """The fact store's facts, when the data directory has one."""
+        from assistant.factdb import FactDB, database_url, store_exists
+
+        if not store_exists(self.settings.data_dir, self.settings.database_url):
+            return []
+        return FactDB(database_url(self.settings.data_dir, self.settings.database_url)).facts()
 
     @cached_property
     def registry(self) -> Registry | None:
@@ -171,7 +186,7 @@ def _body_match(q: str, name: str) -> bool:
 
 def scope_facts(request: DraftRequest, sources: Sources) -> tuple[str, str, list[Fact]]:
     """The municipality, body and facts a request covers: the body's plan or report of the period."""
-    facts = sources.facts
+    facts = [f for f in sources.facts if f.review != "rejected"]
     municipality = _resolve(request.municipality, {f.municipality for f in facts}, "Kommunen", _place_match)
     mine = [f for f in facts if f.municipality == municipality]
     body = _resolve(request.body, {f.body for f in mine}, "Nämnden", _body_match, f" för {municipality}")
@@ -186,7 +201,18 @@ def scope_facts(request: DraftRequest, sources: Sources) -> tuple[str, str, list
             {f.period for f in mine}, key=period_end)
         raise DraftError(f"Det finns inga fakta för {body}, {municipality} och perioden ”{request.period}”. "
                          f"Perioder i underlaget: {', '.join(periods)}.")
-    return municipality, body, sorted(chosen, key=lambda f: (f.document, f.start, f.end))
+    usable = [f for f in chosen if f.reviewed or (request.include_unreviewed and f.review == "extracted")]
+    if not usable:
+        _unreviewed_only(request, chosen)
+    return municipality, body, sorted(usable, key=lambda f: (f.document, f.start, f.end))
+
+
+def _unreviewed_only(request: DraftRequest, facts: list[Fact]) -> None:
+    """No reviewed fact for the request: say how many wait for review instead of drafting from nothing."""
+    waiting = sum(f.review == "extracted" for f in facts)
+    raise DraftError(f"Inga fakta för {request.body} och perioden {request.period} är granskade ännu ({waiting} väntar "
+                     "på granskning). Granska dem i fliken Fakta, eller välj att ta med ogranskade värden (de märks "
+                     "[ej granskad] i utkastet).")
 
 
 def select_rows(facts: list[Fact], wanted: list[str] | None) -> tuple[list[Fact], list[str]]:
@@ -340,7 +366,8 @@ class Drafter:
                             [b.title for b in blocks])
         run = _Run(request, municipality, body, scope, keys)
         title = f"Uppföljning {request.period}: {body}, {municipality}"
-        pieces = [Rendered(f"# {title}\n\n{INTRO}\n", [])]
+        intro = INTRO if all(f.reviewed or not f.present for f in ordered) else INTRO_UNREVIEWED
+        pieces = [Rendered(f"# {title}\n\n{intro}\n", [])]
         sections: list[DraftSection] = []
         for group, heading in (("indicators", "Indikatorer"), ("directions", "Prioriterade inriktningar"),
                                ("economy", "Ekonomi och personal")):

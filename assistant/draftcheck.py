@@ -125,6 +125,7 @@ def render(template: str, scope: Scope) -> Rendered:
         fact, quote = scope.facts.get(key), scope.quotes.get(key)
         if fact is not None:
             text, kind = (fact.value, "fact") if fact.present else (missing_text(fact), "missing")
+            mark = unreviewed_mark(fact, template, m.end())
         elif quote is not None:
             text, kind = quote, "quote"
         else:
@@ -136,8 +137,28 @@ def render(template: str, scope: Scope) -> Rendered:
         out.append(text)
         length += len(text)
         pos = m.end()
+        if fact is not None and mark:
+            unit, note = mark
+            out.append(unit + note)
+            length += len(unit) + len(note)
+            pos += len(unit)
     out.append(template[pos:])
     return Rendered("".join(out), spans, findings)
+
+
+UNREVIEWED = " [ej granskad]"
+
+
+def unreviewed_mark(fact: Fact, template: str, after: int) -> tuple[str, str] | None:
+    """For a value nobody has reviewed: the unit the template writes after it (kept before the mark) and the mark."""
+    if fact.reviewed or not fact.present:
+        return None
+    unit = fact.unit.strip()
+    for written in (f" {unit}", unit) if unit else ():
+        end = after + len(written)
+        if template.startswith(written, after) and not template[end:end + 1].isalnum():
+            return written, UNREVIEWED
+    return "", UNREVIEWED
 
 
 def join_rendered(pieces: list[Rendered], sep: str = "") -> Rendered:

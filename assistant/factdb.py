@@ -62,6 +62,11 @@ def database_url(data_dir: Path, url: str | None) -> str:
     return url or f"sqlite:///{(data_dir / 'assistant.sqlite').resolve()}"
 
 
+def store_exists(data_dir: Path, url: str | None) -> bool:
+    """Whether there is a fact store to read: a configured server, or the SQLite file in the data directory."""
+    return bool(url) or (data_dir / "assistant.sqlite").is_file()
+
+
 def make_engine(url: str) -> Engine:
     """An engine; SQLite waits for writers instead of failing, and enforces nothing it cannot."""
     engine = create_engine(url, future=True, pool_pre_ping=True)

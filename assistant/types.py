@@ -241,6 +241,9 @@ class DraftRequest(_Model):
     llm: Literal["none", "openai", "local", "fake"] | None = Field(
         default=None, description="Model that writes the text; empty means the draft.llm setting; none means templates."
     )
+    include_unreviewed: bool = Field(
+        default=False, description="Also use facts nobody has reviewed yet; each is marked 'ej granskad' in the text."
+    )
 
 
 class Finding(_Model):

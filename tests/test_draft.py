@@ -361,3 +361,53 @@ def test_local_model_text_is_checked_and_rejected_text_never_reaches_the_draft(s
     assert not any(reply.strip() in draft.text for reply in llm.replies)  # rejected text never reaches the draft
     assert_clean(draft)
     assert "74,7%" in draft.text  # the template's figures, rendered by code
+
+
+TABLE_DOC = ("Uppföljning 2025\n\nNyckeltal\n\nIndikator\tUtfall 2024\tBudget 2025\tUtfall 2025\n"
+             "Besök i simhallen\t88 120\t91 300\t95 000\nUtlånade böcker\t41 200\t40 000\t39 800\n")
+
+
+def _store_with_table(tmp_path: Path) -> tuple[Settings, Any]:
+    """A data directory whose fact store holds the facts of one ingested-like document, none reviewed."""
+    from assistant.factdb import FactDB, database_url
+    from assistant.ingest import read_document
+    from assistant.types import DocumentMeta
+
+    path = tmp_path / "kultur-uppfoljning-2025.txt"
+    path.write_text(TABLE_DOC, encoding="utf-8")
+    meta = DocumentMeta(title="Uppföljning", municipality="Testby kommun", body="Kulturnämnden", kind="report",
+                        period="2025")
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = Settings(data_dir=data, corpus_dir=tmp_path / "ingen-korpus")
+    db = FactDB(database_url(data, None))
+    db.add(read_document(path, meta))
+    sources = Sources(settings)
+    sources.meta[path.name] = meta  # as the registry records it at ingestion
+    return settings, (db, sources)
+
+
+def test_draft_uses_reviewed_facts_and_marks_unreviewed_ones_only_when_asked(tmp_path: Path) -> None:
+    settings, (db, sources) = _store_with_table(tmp_path)
+    facts = db.facts()
+    assert facts and {f.review for f in facts} == {"extracted"}
+    request = DraftRequest(municipality="Testby", body="Kulturnämnden", period="2025")
+    with pytest.raises(DraftError, match="väntar på granskning"):
+        Drafter(settings, sources=sources).draft(request)
+
+    marked = Drafter(settings, sources=sources).draft(
+        request.model_copy(update={"include_unreviewed": True}))
+    body = marked.text.split("\n\n", 2)[2]  # after the title and the opening sentence
+    for fact in marked.facts:
+        at = [m.start() for m in re.finditer(re.escape(fact.value), body)]
+        assert at and all(body.startswith(" [ej granskad]", i + len(fact.value)) for i in at), fact.value
+    assert "Obs! Utkastet bygger delvis på fakta som ingen har granskat" in marked.text
+    assert "95 000 [ej granskad]" in marked.text and marked.passed
+
+    db.review([f.id for f in facts], "approve", who="granskare")
+    fresh = Sources(settings)
+    fresh.meta.update(sources.meta)
+    clean = Drafter(settings, sources=fresh).draft(request)
+    assert "[ej granskad]" not in clean.text and "granskade faktaunderlag" in clean.text
+    assert "95 000" in clean.text and clean.passed
+    assert {f.id for f in clean.facts} == {f.id for f in facts}

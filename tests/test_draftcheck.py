@@ -9,10 +9,11 @@ from assistant.types import Fact
 
 
 def fact(key: str, value: str, number: float | None, period: str, kind: str = "utfall", unit: str = "",
-         status: str = "ok", indicator: str = "Andel nöjda brukare", table: str = "Indikatorer") -> Fact:
+         status: str = "ok", indicator: str = "Andel nöjda brukare", table: str = "Indikatorer",
+         review: str = "reviewed") -> Fact:
     return Fact(id=f"id-{key}", municipality="Testby kommun", body="Testnämnden", document="plan.txt", table=table,
                 indicator=indicator, period=period, kind=kind, value=value, number=number, unit=unit, status=status,
-                start=0, end=10)
+                start=0, end=10, review=review)
 
 
 @pytest.fixture
@@ -390,3 +391,14 @@ def test_compare_at_the_written_precision() -> None:
     assert compare(fact("A", "80 %", 80, "2023"), fact("B", "84 %", 84, "2024")) == "upp"
     assert compare(fact("A", " <5", 5, "2023"), fact("B", "4", 4, "2024")) is None  # a target bound, not a value
     assert compare(fact("A", "Ökande", 1.0, "2023", unit="riktning"), fact("B", "4", 4, "2024")) is None
+
+
+def test_unreviewed_values_are_marked_after_their_unit_and_missing_ones_never() -> None:
+    scope = Scope.build({"F1": fact("F1", "48 372", 48372, "2024", unit="tkr", review="extracted"),
+                         "F2": fact("F2", "9,0", 9.0, "2024", unit="%", review="extracted"),
+                         "F3": fact("F3", "saknas", None, "2023", status="saknas", review="extracted"),
+                         "F4": fact("F4", "12", 12, "2024", unit="tkr")}, "2024")
+    out = render("Avvikelse {F1} tkr, andel {F2}%, {F3}, granskat {F4} tkr, {F1} tkronor.", scope)
+    assert out.text == ("Avvikelse 48 372 tkr [ej granskad], andel 9,0% [ej granskad], uppgift saknas, "
+                        "granskat 12 tkr, 48 372 [ej granskad] tkronor.")
+    assert [out.text[s.start:s.end] for s in out.spans] == ["48 372", "9,0", "uppgift saknas", "12", "48 372"]

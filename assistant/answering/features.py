@@ -202,12 +202,19 @@ def _row_agreement(label: str, frame: Frame, lexicon: Lexicon) -> dict[str, floa
     """A total row for a question about the whole; a row of one group ('Kvinnor') the question does not name."""
     if not label:
         return {"total_row": 0.0, "dim_mismatch": 0.0}
-    words = {w.lower() for w in re.findall(r"\w+", label)}
-    asked = {w.lower() for w in re.findall(r"\w+", frame.question)}
-    dimensions = (words & lexicon.table_dimension) - {"totalt"}
-    total = bool(lexicon.table_total.find(label)) or "totalt" in words
-    return {"total_row": 1.0 if total and ("total" in frame.intents or not asked & lexicon.table_dimension) else 0.0,
-            "dim_mismatch": 1.0 if dimensions and not dimensions & asked else 0.0}
+    groups = groups_named(label, lexicon)
+    asked = groups_named(frame.question, lexicon, frame.english)
+    total = bool(lexicon.table_total.find(label)) or "totalt" in groups
+    parts = groups - {"totalt"}
+    return {"total_row": 1.0 if total and ("total" in frame.intents or not asked - {"totalt"}) else 0.0,
+            "dim_mismatch": 1.0 if parts and not parts & asked else 0.0}
+
+
+def groups_named(text: str, lexicon: Lexicon, english: bool = False) -> set[str]:
+    """The groups (kvinnor, män, flickor, pojkar, totalt) a text names in any form."""
+    forms = lexicon.dimension_forms_en if english else lexicon.dimension_forms
+    named = {group for group, phrases in lexicon.dimension_forms.items() if phrases.find(text)}
+    return named | ({group for group, phrases in forms.items() if phrases.find(text)} if english else set())
 
 
 def _unit_mismatch(frame: Frame, figures: list[str], lexicon: Lexicon) -> float:

@@ -7,6 +7,7 @@ A candidate is labelled 1 when its unit overlaps a gold quote of its question (o
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from assistant.evalset import EvalItem
 from assistant.evaluate import GoldSpan, contains_all, locate_gold
 from assistant.types import Candidate
 
+_WORDS = re.compile(r"[^\W_]+")
+_MIN_QUOTE_WORDS = 5  # a shorter quote found at another place is too likely another row's words
 _WRONG_COST = 0.5  # an answer citing the wrong passage, against one right answer
 _UNANSWERABLE_COST = 1.5  # an answer where the documents have none
 
@@ -34,15 +37,21 @@ class Example:
 
 
 def covers(candidate: Candidate, gold: GoldSpan) -> bool:
-    """The candidate's unit overlaps the gold span, or holds most of the gold quote's words."""
+    """The candidate's unit overlaps the gold span, or holds most of the gold quote's words (anywhere)."""
     unit = candidate.unit
     if unit.document != gold.document:
         return False
-    if gold.span is not None:
-        return unit.start < gold.span[1] and gold.span[0] < unit.end
-    words = [w.casefold() for w in gold.quote.split() if any(ch.isalnum() for ch in w)]
-    text = unit.text.casefold()
-    return bool(words) and sum(w in text for w in words) / len(words) >= 0.6
+    if gold.span is not None and unit.start < gold.span[1] and gold.span[0] < unit.end:
+        return True
+    # the same passage said again elsewhere in the document (a summary, a repeated page) is as right
+    words = [w.casefold() for w in _WORDS.findall(gold.quote)]
+    if len(words) < _MIN_QUOTE_WORDS:
+        return gold.span is None and bool(words) and all(w in _word_set(unit.text) for w in words)
+    return sum(w in _word_set(unit.text) for w in words) / len(words) >= 0.6
+
+
+def _word_set(text: str) -> set[str]:
+    return {w.casefold() for w in _WORDS.findall(text)}
 
 
 def answers(candidate: Candidate, item: EvalItem, golds: list[GoldSpan]) -> bool:

@@ -91,6 +91,8 @@ class Lexicon:
     assessment: PhraseSet
     table_total: PhraseSet
     table_dimension: frozenset[str]
+    dimension_forms: dict[str, PhraseSet]  # group (kvinnor, män, …) → its Swedish forms
+    dimension_forms_en: dict[str, PhraseSet]  # group → its English forms
     table_units: dict[str, PhraseSet]  # units a table's caption or label header sets for its figures, in order
     label_head: frozenset[str]
     multi_year: tuple[str, ...]
@@ -175,6 +177,8 @@ def _build(lexicon: dict[str, Any], glossary: dict[str, Any], places: dict[str, 
         table_total=_phrases(table, "total"),
         table_dimension=frozenset(w.lower() for w in table.get("dimension", [])),
         table_units={k: PhraseSet(v) for k, v in table.get("units", {}).items()},
+        dimension_forms={k: PhraseSet(v) for k, v in table.get("dimension_forms", {}).items()},
+        dimension_forms_en={k: PhraseSet(v) for k, v in table.get("dimension_forms_en", {}).items()},
         label_head=frozenset(w.lower() for w in table.get("label_head", [])),
         multi_year=tuple(w.lower() for w in table.get("multi_year", [])),
         caption=frozenset(w.lower() for w in table["words"].get("caption", [])),
