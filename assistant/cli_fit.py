@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,10 +27,33 @@ def fit_command(
     out: Annotated[Path, typer.Option(help="Viktfil att skriva.")] = Path("assistant/answering/weights.json"),
     folds: Annotated[int, typer.Option(help="Antal delar i korsvalideringen.")] = 5,
     c: Annotated[float, typer.Option("--c", help="Regulariseringens styrka (mindre = starkare).")] = 1.0,
+    examples_file: Annotated[Path | None, typer.Option(
+        "--examples", help="JSON-fil med insamlade exempel: läses om den finns, annars skrivs den (snabbare omkörning "
+        "när bara anpassningen ändras).")] = None,
 ) -> None:
     """Fit the scorer on every candidate of the given questions; report k-fold cross-validated figures."""
+    from assistant.answering.fit import cross_validate, fitted_weights, load_examples, save_examples, summary, tops
+
+    if examples_file is not None and examples_file.is_file():
+        examples = load_examples(examples_file)
+    else:
+        examples = _collect(sets)
+        if examples_file is not None:
+            save_examples(examples, examples_file)
+    cv = cross_validate(examples, folds, c)
+    weights = fitted_weights(examples, c, notes={"fitted_on": [str(p) for p, _ in _sets(sets, Path("."))],
+                                                 "questions": len(examples), "cross_validation": cv})
+    weights.notes["training"] = summary(tops(examples, weights), weights.threshold)
+    out.write_text(weights.to_json(), encoding="utf-8")
+    console.print(json.dumps({"cross_validation": cv, "training": weights.notes["training"],
+                              "threshold": weights.threshold}, ensure_ascii=False, indent=1))
+    console.print(f"Vikter → {out}")
+
+
+def _collect(sets: list[str]) -> list[Any]:
+    """Every question's candidates with features and labels, set by set (with a progress bar)."""
     from assistant.answering import Answerer
-    from assistant.answering.fit import collect, cross_validate, fitted_weights, summary, tops
+    from assistant.answering.fit import collect
     from assistant.evalset import EvalItem, load_items
     from assistant.service import AssistantService
     from assistant.settings import Settings
@@ -53,11 +76,4 @@ def fit_command(
                 bar.update(task, completed=done)
 
             examples += collect(items, candidates_of, texts, advance)
-    cv = cross_validate(examples, folds, c)
-    weights = fitted_weights(examples, c, notes={"fitted_on": [str(p) for p, _ in _sets(sets, Path("."))],
-                                                 "questions": len(examples), "cross_validation": cv})
-    weights.notes["training"] = summary(tops(examples, weights), weights.threshold)
-    out.write_text(weights.to_json(), encoding="utf-8")
-    console.print(json.dumps({"cross_validation": cv, "training": weights.notes["training"],
-                              "threshold": weights.threshold}, ensure_ascii=False, indent=1))
-    console.print(f"Vikter → {out}")
+    return examples

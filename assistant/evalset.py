@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -33,15 +34,6 @@ MIN_UNANSWERABLE_SHARE = 0.08
 
 # Characters that count as whitespace in addition to what str.isspace() says.
 _EXTRA_WS = {"\u00a0", "\u2007", "\u202f", "\u200b", "\ufeff"}
-_EN_WORDS = frozenset(
-    {
-        "the", "what", "which", "how", "many", "much", "does", "did", "is", "are", "was",
-        "were", "who", "when", "of", "for", "in", "and", "according", "plan", "report",
-    }
-)  # fmt: skip
-_SV_WORDS = frozenset({"och", "att", "det", "som", "för", "vad", "hur", "vilka", "vilken", "är", "har", "var", "i"})
-
-
 class EvalSetError(ValueError):
     """Raised when an eval-set file cannot be loaded."""
 
@@ -185,48 +177,43 @@ def validate(items: list[EvalItem], corpus_dir: Path) -> list[str]:
         return texts[name]
 
     for item in items:
-        tag = f"{item.id}"
-        if item.category == "unanswerable":
-            if item.must_include:
-                problems.append(f"{tag}: obesvarbar fråga har must_include")
-            if item.sources:
-                problems.append(f"{tag}: obesvarbar fråga har sources")
-            continue
-        if not item.sources:
-            problems.append(f"{tag}: sources saknas")
-        if not item.must_include:
-            problems.append(f"{tag}: must_include saknas")
-        answer_norm = normalize_ws(item.answer).casefold()
-        for needle in item.must_include:
-            if normalize_ws(needle).casefold() not in answer_norm:
-                problems.append(f"{tag}: referenssvaret saknar must_include {needle!r}")
-        spans: list[tuple[str, tuple[int, int]]] = []
-        for src in item.sources:
-            text = text_of(src.document)
-            if text is None:
-                problems.append(f"{tag}: okänt dokument {src.document!r}")
-                continue
-            span = find_quote(text, src.quote)
-            if span is None:
-                problems.append(f"{tag}: citatet hittas inte i {src.document}: {src.quote[:60]!r}")
-                continue
+        problems += _item_problems(item, text_of)
+    return problems
+
+
+def _item_problems(item: EvalItem, text_of: Callable[[str], str | None]) -> list[str]:
+    """What is wrong with one item: missing fields, a reference answer without its required strings, quotes not in
+    their documents, required strings neither in nor near a quote."""
+    tag = item.id
+    if item.category == "unanswerable":
+        return ([f"{tag}: obesvarbar fråga har must_include"] if item.must_include else []) + (
+            [f"{tag}: obesvarbar fråga har sources"] if item.sources else [])
+    problems = [f"{tag}: sources saknas"] if not item.sources else []
+    problems += [f"{tag}: must_include saknas"] if not item.must_include else []
+    answer_norm = normalize_ws(item.answer).casefold()
+    problems += [f"{tag}: referenssvaret saknar must_include {needle!r}" for needle in item.must_include
+                 if normalize_ws(needle).casefold() not in answer_norm]
+    spans: list[tuple[str, tuple[int, int]]] = []
+    for src in item.sources:
+        text = text_of(src.document)
+        span = find_quote(text, src.quote) if text is not None else None
+        if text is None:
+            problems.append(f"{tag}: okänt dokument {src.document!r}")
+        elif span is None:
+            problems.append(f"{tag}: citatet hittas inte i {src.document}: {src.quote[:60]!r}")
+        else:
             spans.append((text, span))
-        if not spans:
-            continue
-        for needle in item.must_include:
-            if not any(_near(text, span, needle) for text, span in spans):
-                problems.append(f"{tag}: must_include {needle!r} finns inte i eller nära något citat")
+    if spans:
+        problems += [f"{tag}: must_include {needle!r} finns inte i eller nära något citat" for needle in
+                     item.must_include if not any(_near(text, span, needle) for text, span in spans)]
     return problems
 
 
 def is_english(item: EvalItem) -> bool:
-    """Return True if the item is marked English or its question looks English."""
-    if item.lang == "en":
-        return True
-    words = re.findall(r"[a-zåäö]+", item.question.lower())
-    en = sum(w in _EN_WORDS for w in words)
-    sv = sum(w in _SV_WORDS for w in words)
-    return en >= 2 and en > sv
+    """Return True if the item is marked English or its question looks English (the lexicon's markers)."""
+    from assistant.language import is_english as looks_english
+
+    return item.lang == "en" or looks_english(item.question)
 
 
 def dataset_stats(items: list[EvalItem]) -> dict[str, Any]:

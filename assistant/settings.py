@@ -129,7 +129,7 @@ class AnswerSettings(_Section):
     passages: int = Field(20, gt=0, description="Retrieved passages whose units (and their neighbours) are scored.")
     rows: int = Field(8, ge=0, description="Table rows the row index adds to the candidates.")
     second_ratio: float = Field(
-        0.0, ge=0, le=1, description="Quote the second-best unit of the same document too when it scores at least "
+        0.7, ge=0, le=1, description="Quote the second-best unit of the same document too when it scores at least "
                                      "this share of the best (0: never)."
     )
     embed_missing: int = Field(

@@ -22,6 +22,7 @@ from assistant.answering.select import Selector
 from assistant.answering.vectors import UnitVectors
 from assistant.answering.verify import check_answer, unsupported_numbers
 from assistant.language import Term, WordMatcher, load_lexicon
+from assistant.language.messages import message
 from assistant.llm import LLM
 from assistant.prompts import CANNOT_ANSWER
 from assistant.query import Filters
@@ -65,8 +66,8 @@ class Answerer:
         frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history,
                             self._bodies())
         if frame.unknown_place:
-            return self._refuse(request.question, [], f"det finns inga dokument från {frame.unknown_place} i "
-                                                      "underlaget")
+            return self._refuse(request.question, [], message("answering", "unknown_place",
+                                                              place=frame.unknown_place))
         chunks, applied, allowed, vector = self._retrieve(request, frame)
         timings["retrieve"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
@@ -77,13 +78,12 @@ class Answerer:
                                      lambda cands, terms: self._rescored(frame, cands, terms), places)
         timings["score"] = (time.perf_counter() - clock) * 1000
         if not picks:
-            refusal = self._refuse(request.question, chunks, "de närmaste styckena i dokumenten tar inte upp det som "
-                                   "frågan gäller", timings)
+            refusal = self._refuse(request.question, chunks, message("answering", "not_covered"), timings)
             return refusal.model_copy(update={"confidence": round(confidence, 4)})
         composed = compose(picks, frame, self.documents, self._reviewed)
         unsupported = unsupported_numbers(composed.text, composed.citations)
         if unsupported:  # cannot happen for a composed answer; a refusal beats a number without a source
-            return self._refuse(request.question, chunks, "svaret kunde inte beläggas", timings)
+            return self._refuse(request.question, chunks, message("answering", "unsupported"), timings)
         facts = [f for p in picks if p.unit.kind == "row" for f in self.facts_of(p.unit.document, p.unit.start,
                                                                                     p.unit.end)]
         answer = Answer(question=request.question, answer=composed.text, refused=False,
@@ -173,7 +173,7 @@ class Answerer:
         related = [c.citation(f"R{i}") for i, c in enumerate(chunks[:3], start=1)]
         text = f"{CANNOT_ANSWER} {reason[0].upper()}{reason[1:]}." if reason else CANNOT_ANSWER
         return Answer(question=question, answer=text, refused=True, related=related,
-                      notes=[f"vägrat: {reason}"], timings_ms=timings or {})
+                      notes=[message("answering", "refused_note", reason=reason)], timings_ms=timings or {})
 
     def _polish(self, composed: Answer) -> Answer:
         """The LLM rewrites from the cited passages; its text stands only if keys and numbers check out."""

@@ -13,11 +13,10 @@ from dataclasses import dataclass, replace
 
 from assistant.answering.frame import Frame
 from assistant.answering.select import Pick
+from assistant.language.messages import message
 from assistant.types import Citation, SourceDocument, Table, TableRow
 
 _DIGIT = re.compile(r"\d")
-CANNOT_ANSWER_NOTE_OCR = "Texten är tolkad från en inskannad sida (OCR); kontrollera siffrorna mot källan."
-UNREVIEWED_NOTE = "Siffrorna kommer från en tabell vars värden ännu inte är granskade (ej granskad)."
 
 
 @dataclass
@@ -128,10 +127,10 @@ def compose(picks: list[Pick], frame: Frame, documents: Callable[[str], SourceDo
         if group[0].unit.kind == "row" and reviewed(group[0].unit.document, group[0].unit.start,
                                                     group[0].unit.end) is False:
             cite = cite.model_copy(update={"unreviewed": True})
-            if UNREVIEWED_NOTE not in notes:
-                notes.append(UNREVIEWED_NOTE)
-        if cite.ocr and CANNOT_ANSWER_NOTE_OCR not in notes:
-            notes.append(CANNOT_ANSWER_NOTE_OCR)
+            if message("answering", "unreviewed_note") not in notes:
+                notes.append(message("answering", "unreviewed_note"))
+        if cite.ocr and message("answering", "ocr_note") not in notes:
+            notes.append(message("answering", "ocr_note"))
         citations.append(cite)
         texts = [("- " if pick.role == "item" else "") + _text_of(pick, document, frame) for pick in group]
         lines.append("\n".join(texts) + f" [{key}]")

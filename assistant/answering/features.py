@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.answering.frame import Frame
@@ -20,8 +21,6 @@ from assistant.types import Candidate, SourceDocument, Table
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _FIGURE = re.compile(r"(?<![\w,])[-−–]?\d[\d\s]*(?:,\d+)?\s?%?")
 _NAME = re.compile(r"(?<=[a-zåäö,] )[A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][a-zåäöé]+)*")
-_DATE = re.compile(r"\b\d{1,2} (?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-zåäö]*\b|\b\d{4}-\d{2}-\d{2}\b",
-                   re.IGNORECASE)
 
 FEATURES = (
     "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "key2", "miss_key", "entity",
@@ -229,6 +228,13 @@ def _unit_mismatch(frame: Frame, figures: list[str], lexicon: Lexicon) -> float:
     return 1.0 if asks_share and not asks_count and shares == 0 else 0.0
 
 
+@lru_cache(maxsize=4)
+def _dates(months: tuple[str, ...]) -> re.Pattern[str]:
+    """A date as written: '3 maj', '15 januari 2024' (the lexicon's month words) or 2024-05-03."""
+    names = "|".join(sorted(map(re.escape, months), key=len, reverse=True))
+    return re.compile(rf"\b\d{{1,2}} (?:{names})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.IGNORECASE)
+
+
 def shape(candidate: Candidate, ctx: Context) -> dict[str, float]:
     """What kind of unit it is, and whether that suits what the question asks (why, who, when, list, trend)."""
     unit, frame, lex = candidate.unit, ctx.frame, ctx.lexicon
@@ -239,7 +245,8 @@ def shape(candidate: Candidate, ctx: Context) -> dict[str, float]:
         "is_heading": 1.0 if unit.kind == "heading" else 0.0,
         "why_cause": 1.0 if "why" in frame.intents and lex.causal.find(text) else 0.0,
         "who_name": 1.0 if "who" in frame.intents and _NAME.search(text) else 0.0,
-        "when_date": 1.0 if "when" in frame.intents and (_DATE.search(text) or _YEAR.search(text)) else 0.0,
+        "when_date": 1.0 if "when" in frame.intents and (_dates(tuple(lex.months)).search(text) or _YEAR.search(text))
+        else 0.0,
         "list_item": 1.0 if "list" in frame.intents and (unit.kind == "item" or text.rstrip().endswith(":")) else 0.0,
         "trend_series": 1.0 if "trend" in frame.intents and len(figures_of(text)) >= 2 else 0.0,
         "length": min(1.0, len(text) / 400),

@@ -6,10 +6,12 @@ A candidate is labelled 1 when its unit overlaps a gold quote of its question (o
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -17,11 +19,12 @@ from assistant.answering.features import FEATURES
 from assistant.answering.scorer import QUESTION_FEATURES, Weights
 from assistant.evalset import EvalItem
 from assistant.evaluate import GoldSpan, contains_all, locate_gold
+from assistant.language.messages import message
 from assistant.types import Candidate
 
 _WORDS = re.compile(r"[^\W_]+")
 _MIN_QUOTE_WORDS = 5  # a shorter quote found at another place is too likely another row's words
-_WRONG_COST = 0.5  # an answer citing the wrong passage, against one right answer
+_WRONG_COST = 0.25  # an answer citing a wrong passage (the reader sees the quote), against one right answer
 _UNANSWERABLE_COST = 1.5  # an answer where the documents have none
 
 
@@ -72,6 +75,20 @@ def example(item: EvalItem, candidates: list[Candidate], texts: dict[str, str]) 
         ex.features.append([candidate.features.get(name, 0.0) for name in FEATURES])
         ex.labels.append(1 if ex.answerable and answers(candidate, item, golds) else 0)
     return ex
+
+
+def save_examples(examples: list[Example], path: Path) -> None:
+    """Collected examples as JSON (features in FEATURES order), to refit without collecting again."""
+    path.write_text(json.dumps({"features": list(FEATURES), "examples": [asdict(ex) for ex in examples]}),
+                    encoding="utf-8")
+
+
+def load_examples(path: Path) -> list[Example]:
+    """Examples saved by save_examples; an error when the feature list has changed since."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["features"] != list(FEATURES):
+        raise ValueError(message("answering", "stale_examples", path=path))
+    return [Example(**ex) for ex in data["examples"]]
 
 
 def collect(items: Iterable[EvalItem], candidates_of: Callable[[EvalItem], list[Candidate]],
@@ -178,16 +195,30 @@ def cross_validate(examples: list[Example], folds: int = 5, c: float = 1.0) -> d
     for k in range(folds):
         train = [ex for i, ex in enumerate(examples) if i % folds != k]
         test = [ex for i, ex in enumerate(examples) if i % folds == k]
-        weights = fitted_weights(train, c)
+        weights = fitted_weights(train, c, folds=folds)
         results.append(summary(tops(test, weights), weights.threshold))
     return {key: round(sum(r[key] for r in results) / len(results), 4) for key in results[0]}
 
 
 def fitted_weights(examples: list[Example], c: float = 1.0, part: float = 0.5,
-                   notes: dict[str, object] | None = None) -> Weights:
-    """Both models fitted on all examples, the threshold calibrated on their answerability scores."""
+                   notes: dict[str, object] | None = None, folds: int = 5) -> Weights:
+    """Both models fitted on all examples; the threshold calibrated on out-of-fold answerability scores (scores
+    of questions the models were not fitted on, as a new question's will be), else on the training scores."""
     coef, intercept = fit(examples, c)
     answer_coef, answer_intercept = fit_answerability(examples, coef, intercept, c)
     weights = Weights(coef, intercept, answer_coef, answer_intercept, 0.5, part, dict(notes or {}))
-    weights.threshold = calibrate(tops(examples, weights))
+    held_out = _out_of_fold_tops(examples, c, folds) if len(examples) >= 4 * folds else []
+    weights.threshold = calibrate(held_out or tops(examples, weights))
     return weights
+
+
+def _out_of_fold_tops(examples: list[Example], c: float, folds: int) -> list[tuple[float, bool, bool]]:
+    """Every question's (answerability, best is right, has an answer) from models fitted without its fold."""
+    out: list[tuple[float, bool, bool]] = []
+    for k in range(folds):
+        train = [ex for i, ex in enumerate(examples) if i % folds != k]
+        test = [ex for i, ex in enumerate(examples) if i % folds == k]
+        coef, intercept = fit(train, c)
+        answer_coef, answer_intercept = fit_answerability(train, coef, intercept, c)
+        out += tops(test, Weights(coef, intercept, answer_coef, answer_intercept, 0.5, 0.5, {}))
+    return out

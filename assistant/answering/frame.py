@@ -71,7 +71,7 @@ def years_of(text: str) -> list[str]:
 
 def months_of(text: str, lexicon: Lexicon) -> list[int]:
     """The months a question names ('per augusti', 'jan–apr'), the first half-year as June."""
-    months = [lexicon.months[w] for w in re.findall(r"[a-zåäö]+", text.lower()) if w in lexicon.months and len(w) > 3]
+    months = [lexicon.months[w] for w in re.findall(r"[^\W\d_]+", text.lower()) if w in lexicon.months and len(w) > 3]
     if lexicon.first_half.find(text):
         months.append(6)
     return months
@@ -108,25 +108,27 @@ def parts_of(text: str, matcher: WordMatcher, lexicon: Lexicon, english: bool) -
 
 def unknown_place(text: str, lexicon: Lexicon, known: set[str]) -> str:
     """A Swedish municipality or region the question names that no document we hold is from ('' if none)."""
-    folded_known = {_place_key(k) for k in known}
+    folded_known = {_place_key(k, lexicon) for k in known}
     for name in [*lexicon.regioner, *lexicon.kommuner]:
-        if _place_key(name) in folded_known:
+        if _place_key(name, lexicon) in folded_known:
             continue
-        if _names_place(text, name, name in lexicon.ambiguous_places):
+        if _names_place(text, name, name in lexicon.ambiguous_places, lexicon):
             return name
     return ""
 
 
-def _place_key(name: str) -> str:
-    name = name.lower().replace(" kommun", "").replace("region ", "").strip()
+def _place_key(name: str, lexicon: Lexicon) -> str:
+    """A place name without its place words, lower case and without a genitive s."""
+    name = " ".join(w for w in name.lower().split() if w not in lexicon.place_words)
     return re.sub(r"s$", "", name) if not name.endswith("ss") else name
 
 
-def _names_place(text: str, name: str, ambiguous: bool) -> bool:
-    pattern = re.escape(name) + r"(?:s)?(?![\wåäö])"
-    for match in re.finditer(r"(?<![\wåäö])" + pattern, text, re.IGNORECASE):
+def _names_place(text: str, name: str, ambiguous: bool, lexicon: Lexicon) -> bool:
+    pattern = re.escape(name) + r"(?:s)?(?!\w)"
+    place_word = re.compile(r"\s+(?:" + "|".join(map(re.escape, lexicon.place_words)) + r")\b", re.IGNORECASE)
+    for match in re.finditer(r"(?<!\w)" + pattern, text, re.IGNORECASE):
         written = match.group(0)
-        followed = re.match(r"\s+kommun", text[match.end():], re.IGNORECASE) is not None
+        followed = place_word.match(text, match.end()) is not None
         if not ambiguous and (written[:1].isupper() or followed):
             return True
         if ambiguous and (followed or (written[:1].isupper() and match.start() > 0)):
@@ -144,8 +146,8 @@ def _bound_only(question: str, lexicon: Lexicon) -> bool:
 
 def _place_terms(terms: list[Term], known: set[str], lexicon: Lexicon) -> set[str]:
     """Stems of the terms that name a place (a municipality of the index or of the list): metadata, not topic."""
-    names = {_place_key(p) for p in [*known, *lexicon.kommuner, *lexicon.regioner]}
-    return {t.stem for t in terms if _place_key(t.word) in names}
+    names = {_place_key(p, lexicon) for p in [*known, *lexicon.kommuner, *lexicon.regioner]}
+    return {t.stem for t in terms if _place_key(t.word, lexicon) in names}
 
 
 _NAME = re.compile(r"(?<![.?!] )(?<!^)\b([A-ZÅÄÖ][\wåäöé-]*(?:\s*&\s*[A-ZÅÄÖa-zåäö][\wåäö-]*|\s+[A-ZÅÄÖ][\wåäöé-]*)*)")

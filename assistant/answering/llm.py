@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.language.messages import message
 from assistant.llm import LLM, LLMError
 from assistant.prompts import CANNOT_ANSWER, load_prompt
 from assistant.types import Answer
@@ -16,4 +17,4 @@ def polish(llm: LLM, composed: Answer) -> tuple[str, str]:
     try:
         return llm.complete(prompt, system=system).strip(), ""
     except LLMError as exc:
-        return "", f"språkmodellen svarade inte: {exc}"
+        return "", message("answering", "model_failed", error=exc)

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from assistant.answering.features import FEATURES
+from assistant.language.messages import message
 from assistant.types import Candidate
 
 # The question-level features of the answerability model, computed from the ranked candidates.
@@ -59,7 +60,7 @@ def load_weights(path: Path | None = None) -> Weights:
     answer = dict(zip(data.get("question_features", []), data.get("answer_coef", []), strict=True))
     unknown = (set(coef) - set(FEATURES)) | (set(answer) - set(QUESTION_FEATURES))
     if unknown:
-        raise ValueError(f"okända särdrag i viktfilen: {', '.join(sorted(unknown))}")
+        raise ValueError(message("answering", "unknown_features", names=", ".join(sorted(unknown))))
     return Weights(coef, float(data["intercept"]), answer, float(data.get("answer_intercept", 0.0)),
                    float(data["threshold"]), float(data["part_threshold"]), dict(data.get("notes", {})))
 

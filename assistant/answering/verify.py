@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.language.messages import message
 from assistant.numbers import find_numbers
 from assistant.prompts import CANNOT_ANSWER
 from assistant.types import Citation
@@ -43,12 +44,12 @@ def check_answer(reply: str, passages: list[Citation]) -> list[str]:
     """Why an answer cannot be shown (Swedish): a refusal where support exists, no or unknown keys, numbers that
     no cited passage holds. Empty when it stands."""
     if CANNOT_ANSWER in reply:
-        return ["språkmodellen vägrade trots stöd i underlaget; sammanställt svar används"]
+        return [message("answering", "model_refused")]
     by_key = {p.key: p for p in passages}
     keys = CITATION_KEY.findall(reply)
-    problems = [f"okänd källnyckel [{k}] i svaret" for k in keys if k not in by_key]
+    problems = [message("answering", "unknown_key", source=k) for k in keys if k not in by_key]
     cited = [by_key[k] for k in keys if k in by_key]
     if not cited:
-        problems.append("svaret saknar källhänvisning")
-    problems += [f"siffran {n} finns inte i någon citerad källa" for n in unsupported_numbers(reply, cited)]
+        problems.append(message("answering", "no_citation"))
+    problems += [message("answering", "number_unsupported", number=n) for n in unsupported_numbers(reply, cited)]
     return problems

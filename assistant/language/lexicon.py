@@ -106,6 +106,7 @@ class Lexicon:
     kommuner: tuple[str, ...]
     regioner: tuple[str, ...]
     ambiguous_places: frozenset[str]
+    place_words: tuple[str, ...]  # kommun, region: words that stand with a place name
     english_markers: frozenset[str] = field(default_factory=frozenset)
     swedish_markers: frozenset[str] = field(default_factory=frozenset)
 
@@ -190,6 +191,7 @@ def _build(lexicon: dict[str, Any], glossary: dict[str, Any], places: dict[str, 
         body_generic=frozenset(w.lower() for w in lexicon["bodies"]["generic"]),
         kommuner=tuple(places["kommuner"]), regioner=tuple(places["regioner"]),
         ambiguous_places=frozenset(places.get("ambiguous", [])),
+        place_words=tuple(w.lower() for w in places.get("place_words", [])),
         english_markers=frozenset(language["english_markers"]),
         swedish_markers=frozenset(language["swedish_markers"]),
     )
