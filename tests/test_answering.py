@@ -77,6 +77,26 @@ def test_features_name_what_agrees_with_the_question() -> None:
     assert why["Underskottet"].features["why_cause"] == 1.0
 
 
+def test_a_row_without_the_asked_kind_and_year_leaves_the_cell_unmet() -> None:
+    rows = {c.unit.text.split("\t")[0]: c for c in scored("Vad blev bokslutet för kostnaderna 2025?")}
+    assert rows["Kostnader"].features["cell_unmet"] == 1.0  # Bokslut 2024, Årsbudget 2025: no Bokslut 2025
+    assert rows["Kostnader"].features["year_match"] == 1.0  # the year alone is there
+    met = {c.unit.text.split("\t")[0]: c for c in scored("Vad blev bokslutet för kostnaderna 2024?")}
+    assert met["Kostnader"].features["cell_match"] == 1.0 and met["Kostnader"].features["cell_unmet"] == 0.0
+    no_year = {c.unit.text.split("\t")[0]: c for c in scored("Vad blev bokslutet för kostnaderna?")}
+    assert no_year["Kostnader"].features["cell_unmet"] == 0.0 and no_year["Kostnader"].features["asks_year"] == 0.0
+
+
+def test_a_year_no_candidate_speaks_of_is_unmet_for_the_question() -> None:
+    from assistant.answering.scorer import question_features
+
+    unmet = question_features(scored("Hur stora var intäkterna 2019?"), english=False)
+    assert unmet["year_unmet"] == 1.0 and unmet["best_year_unmet"] == 1.0
+    met = question_features(scored("Hur stora var intäkterna 2024?"), english=False)
+    assert met["year_unmet"] == 0.0
+    assert question_features(scored("Hur stora var intäkterna?"), english=False)["year_unmet"] == 0.0
+
+
 def test_a_total_row_agrees_with_a_question_about_the_whole() -> None:
     rows = {c.unit.text.split("\t")[0]: c for c in scored("Vilket resultat prognostiserar nämnden totalt 2025?")}
     assert rows["Periodens resultat"].features["total_row"] == 1.0

@@ -25,7 +25,8 @@ _NAME = re.compile(r"(?<=[a-zåäö,] )[A-ZÅÄÖ][a-zåäöé]+(?: [A-ZÅÄÖ][
 FEATURES = (
     "cov_unit", "cov_ctx", "cov_label", "cov_section", "cov_header", "density", "key", "key2", "miss_key", "entity",
     "entity_miss", "rank", "r_bm25", "r_ngram", "r_dense", "row_hit", "inside", "num_match", "num_missing",
-    "year_match", "year_other", "kind_match", "unit_match", "unit_mismatch", "qual_match", "qual_missing",
+    "asks_year", "year_match", "year_other", "kind_match", "cell_match", "cell_unmet", "unit_match", "unit_mismatch",
+    "qual_match", "qual_missing",
     "total_row", "dim_mismatch", "is_row", "is_item", "is_heading", "why_cause", "who_name", "when_date",
     "list_item", "trend_series", "length", "english_dense", "u_dense", "u_dense_rel",
 )
@@ -170,6 +171,17 @@ def periods_of(candidate: Candidate, table: Table | None) -> set[str]:
     return years
 
 
+def _cell_agreement(candidate: Candidate, table: Table | None, frame: Frame) -> dict[str, float]:
+    """For a row, when the question asks a kind and a year: whether the row has a cell under a column of that kind
+    and year ('Bokslut 2025' asked, and the row has only 'Budget 2025' and 'Bokslut 2024': unmet)."""
+    if table is None or not (frame.kinds and frame.years) or candidate.unit.row >= len(table.rows):
+        return {"cell_match": 0.0, "cell_unmet": 0.0}
+    columns = [table.columns[c.column] for c in table.rows[candidate.unit.row].cells
+               if 0 <= c.column < len(table.columns)]
+    met = any(c.kind in frame.kinds and c.period[:4] in frame.years for c in columns)
+    return {"cell_match": 1.0 if met else 0.0, "cell_unmet": 0.0 if met else 1.0}
+
+
 def agreement(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> dict[str, float]:
     """Whether the unit has the kind of answer asked: a figure, the year, the kind, the unit, the group."""
     frame, text = ctx.frame, candidate.unit.text
@@ -184,9 +196,11 @@ def agreement(candidate: Candidate, ctx: Context, doc: DocumentUnits | None) -> 
     label = table.rows[candidate.unit.row].label if table is not None and candidate.unit.row < len(table.rows) else ""
     return {
         **_row_agreement(label, frame, ctx.lexicon),
+        **_cell_agreement(candidate, table, frame),
         "unit_mismatch": _unit_mismatch(frame, figures, ctx.lexicon),
         "num_match": 1.0 if frame.numeric and figures else 0.0,
         "num_missing": 1.0 if frame.numeric and not figures else 0.0,
+        "asks_year": 1.0 if asked else 0.0,
         "year_match": len(asked & years) / len(asked) if asked else 0.0,
         "year_other": 1.0 if asked and years and not asked & years else 0.0,
         "kind_match": 1.0 if frame.kinds and frame.kinds & kinds else 0.0,

@@ -24,7 +24,8 @@ from assistant.types import Candidate
 # The question-level features of the answerability model, computed from the ranked candidates.
 QUESTION_FEATURES = (
     "best", "margin", "best_cov", "best_key", "best_miss_key", "best_year", "best_year_other", "best_num_missing",
-    "best_qual_missing", "best_row", "max_key", "any_year", "max_cov", "bias_english",
+    "best_qual_missing", "best_row", "max_key", "any_year", "max_cov", "bias_english", "year_unmet", "best_year_unmet",
+    "best_cell_unmet",
 )
 
 
@@ -97,6 +98,10 @@ def question_features(ranked: list[Candidate], english: bool) -> dict[str, float
         "max_key": max(c.features.get("key", 0.0) for c in top),
         "any_year": max(c.features.get("year_match", 0.0) for c in top),
         "max_cov": max(c.features.get("cov_ctx", 0.0) for c in top), "bias_english": 1.0 if english else 0.0,
+        # a year asked that no top candidate (or not the best) speaks of: the documents may not cover that period
+        "year_unmet": f.get("asks_year", 0.0) * (1.0 - max(c.features.get("year_match", 0.0) for c in top)),
+        "best_year_unmet": f.get("asks_year", 0.0) * (1.0 - f.get("year_match", 0.0)),
+        "best_cell_unmet": f.get("cell_unmet", 0.0),
     }
 
 
