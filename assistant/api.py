@@ -22,11 +22,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from assistant.api_facts import fact_router
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
 from assistant.jobs import Job, JobRunner
 from assistant.service import AskRequest, AssistantService, OverTimeBudget, ServiceError, TooLargeError
 from assistant.settings import Settings
-from assistant.types import Answer, DocumentKind, DocumentMeta, Fact
+from assistant.types import Answer, DocumentKind, DocumentMeta
 from assistant.web import (
     Logins,
     NotFoundError,
@@ -74,22 +75,6 @@ class DraftBody(_Body):
     period: str
     indicators: list[str] | None = None
     include_unreviewed: bool = Field(False, description="Also use facts nobody has reviewed; marked [ej granskad].")
-
-
-class ReviewBody(_Body):
-    """A fact review: some facts by id, or a whole table's pending facts; correct needs the new value."""
-
-    ids: list[str] | None = Field(None, description="Fact ids (see GET /api/facts).")
-    table_id: str | None = Field(None, description="Instead of ids: every unreviewed fact of this table.")
-    action: str = Field(description="approve, correct, reject or reset.")
-    value: str | None = Field(None, description="The corrected value (only with correct).")
-
-
-class ReviewOut(BaseModel):
-    """The facts a review changed, as they now stand."""
-
-    changed: int
-    facts: list[Fact]
 
 
 class DocumentOut(BaseModel):
@@ -407,25 +392,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         remove_upload(service, entry.name)
         return {"deleted": doc_id, "name": entry.name}
 
-    def reviewer(user: User) -> None:
-        if not user.may_review:
-            raise HTTPException(403, "Du behöver rollen granskare eller admin för att se och granska fakta.")
-
-    @app.get("/api/facts", response_model=list[Fact], responses=ERRORS, tags=["fakta"])
-    def facts(document: str | None = None, review: str | None = None, table_id: str | None = None,
-              user: User = current_user) -> list[Fact]:
-        """Facts of the documents the user may read, with review status; optionally of one document (file name or
-        id), one status (extracted, reviewed, corrected, rejected) and one table. Needs granskare or admin."""
-        reviewer(user)
-        return service.facts(document=document or None, review=review or None, table_id=table_id or None,
-                             roles=user.roles)
-
-    @app.post("/api/facts/review", response_model=ReviewOut, responses=ERRORS, tags=["fakta"])
-    def review_facts(body: ReviewBody, user: User = current_user) -> ReviewOut:
-        """Approve, correct (with value), reject or reset facts by id, or a whole table's pending facts; audited."""
-        reviewer(user)
-        changed = service.review_facts(body.ids, body.table_id, body.action, user.name, body.value, roles=user.roles)
-        return ReviewOut(changed=len(changed), facts=changed)
+    app.include_router(fact_router(service, current_user, ERRORS))
 
     @app.get("/api/health", tags=["drift"])
     def health() -> Any:
