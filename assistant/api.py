@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from assistant.api_facts import fact_router
 from assistant.auth import ANONYMOUS, User, UserStore, check_bind
 from assistant.jobs import Job, JobRunner
 from assistant.service import AskRequest, AssistantService, OverTimeBudget, ServiceError, TooLargeError
@@ -73,6 +74,7 @@ class DraftBody(_Body):
     body: str
     period: str
     indicators: list[str] | None = None
+    include_unreviewed: bool = Field(False, description="Also use facts nobody has reviewed; marked [ej granskad].")
 
 
 class DocumentOut(BaseModel):
@@ -337,7 +339,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         from assistant.types import DraftRequest
 
         request = DraftRequest(municipality=municipality or body.municipality, body=nämnd or body.body,
-                               period=body.period, indicators=body.indicators, llm=None)
+                               period=body.period, indicators=body.indicators, llm=None,
+                               include_unreviewed=body.include_unreviewed)
         result: Any = run_draft(service, request, user)
         return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
 
@@ -388,6 +391,8 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
             raise NotFoundError(f"Dokumentet {doc_id} finns inte.")
         remove_upload(service, entry.name)
         return {"deleted": doc_id, "name": entry.name}
+
+    app.include_router(fact_router(service, current_user, ERRORS))
 
     @app.get("/api/health", tags=["drift"])
     def health() -> Any:

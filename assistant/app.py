@@ -1,4 +1,4 @@
-"""The Gradio app (Swedish): Chatt, Utkast, Utvärdering and Dokument tabs over one AssistantService."""
+"""The Gradio app (Swedish): Chatt, Utkast, Fakta, Utvärdering and Dokument tabs over one AssistantService."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from assistant.ui_chat import Refresher, UserOf, build_chat_tab
 from assistant.ui_documents import build_documents_tab
 from assistant.ui_draft import build_draft_tab
 from assistant.ui_eval import build_eval_tab
+from assistant.ui_facts import build_facts_tab
 
 TITLE = "Planassistenten"
 CSS = """
@@ -36,6 +37,24 @@ mark.cited { background: #ffe27a; color: #111; padding: 1px 0; border-radius: 2p
 .figure:hover, .figure:focus { background: var(--color-accent-soft); }
 .placeholder { background: #fff3c4; color: #5a4500; border-radius: 3px; padding: 0 2px; }
 .unavailable { padding: 12px; border: 1px dashed var(--border-color-primary); border-radius: 6px; }
+.unreviewed-mark { background: #ffe0d6; color: #7a2100; border-radius: 3px; padding: 0 2px; font-size: 0.9em; }
+.fact-table-block { margin: 6px 0 14px; }
+.fact-table-block h4 { margin: 4px 0; }
+.fact-counts { font-weight: normal; font-size: 0.85em; color: var(--body-text-color-subdued); }
+.fact-table { border-collapse: collapse; font-size: 0.92em; }
+.fact-table th, .fact-table td { border: 1px solid var(--border-color-primary); padding: 3px 8px; }
+.fact-table thead th { text-align: right; vertical-align: bottom; }
+.fact-table thead th small { display: block; font-weight: normal; color: var(--body-text-color-subdued); }
+.fact-table tbody th { text-align: left; font-weight: normal; }
+.fact-cell { text-align: right; cursor: pointer; white-space: nowrap; }
+.fact-cell .review-tag { display: block; font-size: 0.72em; opacity: 0.8; }
+.fact-legend .fact-cell { display: inline-block; margin: 0 3px; padding: 0 6px; border-radius: 3px; cursor: default; }
+.review-extracted { background: #fff3c4; color: #5a4500; }
+.review-reviewed { background: #d8f0d8; color: #14501e; }
+.review-corrected { background: #d6e6ff; color: #123e7a; }
+.review-rejected { background: #f6d6d6; color: #7a1212; text-decoration: line-through; }
+.fact-cell.selected { outline: 3px solid var(--color-accent); outline-offset: -3px; }
+.fact-cell.dim { opacity: 0.35; }
 """
 
 
@@ -70,6 +89,9 @@ def build_app(service: AssistantService, users: UserStore | None = None, jobs: J
                 refreshers.append(build_chat_tab(service, user_of, sidebar, passage))
             with gr.Tab("Utkast", id="utkast"):
                 refreshers.append(build_draft_tab(service, user_of, sidebar, passage))
+            with gr.Tab("Fakta", id="fakta") as facts_tab:
+                facts = build_facts_tab(service, user_of)
+                refreshers.append(facts)
             with gr.Tab("Utvärdering", id="utvardering"):
                 refreshers.append(build_eval_tab(service, user_of))
             with gr.Tab("Dokument", id="dokument") as documents_tab:
@@ -84,7 +106,8 @@ def build_app(service: AssistantService, users: UserStore | None = None, jobs: J
         for refresher in refreshers:
             demo.load(refresher.fn, None, refresher.outputs)
         documents_tab.select(documents.fn, None, documents.outputs)
-        for refresher in refreshers[:2]:
+        facts_tab.select(facts.fn, None, facts.outputs)
+        for refresher in refreshers[:3]:  # chat, draft and facts list what has been ingested
             documents.outputs[0].change(refresher.fn, None, refresher.outputs)
     return demo
 

@@ -38,6 +38,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "ingest": (),
     "delete": (),
     "login": (),
+    "fact_review": ("action", "ids"),
 }
 RATINGS = ("up", "down")
 

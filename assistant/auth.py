@@ -25,6 +25,7 @@ from assistant.store import atomic_write_text
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 PUBLIC_ROLE = "public"
 ADMIN_ROLE = "admin"
+REVIEWER_ROLE = "granskare"  # may see and review the facts of the documents their roles grant (the Fakta tab)
 # Names and roles are plain lower-case tokens: nothing that could break a line of the users file (':', ',',
 # a newline) or be mistaken for another user.
 _TOKEN = re.compile(r"[a-z0-9_.-]{1,64}")
@@ -47,6 +48,11 @@ class User:
     def is_admin(self) -> bool:
         """Admins may upload and delete documents."""
         return ADMIN_ROLE in self.roles
+
+    @property
+    def may_review(self) -> bool:
+        """Admins and reviewers (granskare) may see and review facts."""
+        return self.is_admin or REVIEWER_ROLE in self.roles
 
 
 ANONYMOUS = User("anonym", (PUBLIC_ROLE, ADMIN_ROLE))

@@ -169,6 +169,8 @@ def draft(
     llm: Annotated[str | None, typer.Option(help="none (mallar), openai eller local; standard: draft.llm.")] = None,
     out: Annotated[Path | None, typer.Option(help="Skriv utkastet till en .md- eller .docx-fil.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Skriv utkastet med granskning som JSON.")] = False,
+    include_unreviewed: Annotated[bool, typer.Option(
+        "--include-unreviewed", help="Ta med fakta som ingen har granskat ännu (märks [ej granskad]).")] = False,
 ) -> None:
     """Skriv ett utkast till uppföljning där varje tal är kontrollerat mot faktaunderlaget."""
     from assistant.export import export, findings_lines
@@ -179,7 +181,7 @@ def draft(
         console.print(f"[red]Okänt värde för --llm: {llm} (välj none, openai eller local).[/red]")
         raise typer.Exit(2)
     request = DraftRequest(municipality=municipality, body=body, period=period, indicators=indicators or None,
-                           llm=llm)
+                           llm=llm, include_unreviewed=include_unreviewed)
     try:
         result = AssistantService(Settings()).draft(request)
     except ServiceError as exc:

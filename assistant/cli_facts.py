@@ -1,21 +1,25 @@
-"""`assistant facts …`: extract candidate facts, check them against the committed set, list them."""
+"""`assistant facts …`: extract candidate facts, check them against the committed set, list and review them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.cli_sv import SUBCOMMAND_METAVAR
 from assistant.facts import extract_corpus, read_facts_csv, write_facts_csv, write_review_csv
-from assistant.factstore import FactStore
+from assistant.factview import ACTION_SV, fact_record, review_label
+from assistant.service import AssistantService, ServiceError
 from assistant.types import Fact
 
 facts_app = typer.Typer(
-    help="Indikatorfakta: tabellvärden med källa, granskade och incheckade i corpus/indicators.csv.",
+    help="Indikatorfakta: tabellvärden med källa och granskningsstatus (datakatalogens faktadatabas; korpusens "
+    "granskade fakta är incheckade i corpus/indicators.csv).",
     no_args_is_help=True,
     add_completion=False,
     subcommand_metavar=SUBCOMMAND_METAVAR,
@@ -93,26 +97,98 @@ def check(corpus: CorpusOpt = None, facts: FactsOpt = None) -> None:
     console.print(f"OK: {path} stämmer med tabellerna i korpusen.")
 
 
+ReviewOpt = Annotated[str | None, typer.Option(
+    "--review", help="Bara fakta med denna granskningsstatus: extracted (ogranskad), reviewed (granskad), "
+    "corrected (rättad) eller rejected (avvisad).")]
+
+
+def _service() -> AssistantService:
+    from assistant.settings import Settings
+
+    return AssistantService(Settings())
+
+
+def _fail(message: str) -> NoReturn:
+    """A Swedish message on standard error and exit status 1."""
+    Console(stderr=True).print(f"[red]{escape(message)}[/red]")
+    raise typer.Exit(1)
+
+
+def _words_match(wanted: str | None, value: str) -> bool:
+    return not wanted or wanted.casefold().strip() in value.casefold()
+
+
+def keep(fact: Fact, municipality: str | None, body: str | None, indicator: str | None, period: str | None,
+         kind: str | None) -> bool:
+    """Whether a fact passes the list's word filters (any case, part of the name is enough)."""
+    return (_words_match(municipality, fact.municipality) and _words_match(body, fact.body)
+            and _words_match(indicator, fact.row_name) and _words_match(period, fact.period)
+            and (not kind or kind.casefold() == fact.kind.casefold()))
+
+
+def print_facts(found: list[Fact], title: str, limit: int | None = None) -> None:
+    """The facts as a table for people (the first `limit`)."""
+    shown = found[:limit] if limit else found
+    table = Table(title=title if len(shown) == len(found) else f"{title} — visar {len(shown)}")
+    for column in ("Dokument", "Tabell-id", "Indikator", "Kolumn", "Period", "Slag", "Värde", "Status", "Id"):
+        table.add_column(column, overflow="fold")
+    for f in shown:
+        value = f"{f.value} {f.unit}".strip() + (f" (var {f.original_value})" if f.original_value else "")
+        table.add_row(f.document, f.table_id, f.row_name, f.column, f.period, f.kind, value, review_label(f.review),
+                      f.id)
+    Console(width=max(console.width, 160)).print(table)
+
+
 @facts_app.command("list")
 def list_facts(
-    corpus: CorpusOpt = None,
-    facts: FactsOpt = None,
+    document: Annotated[str | None, typer.Option(help="Bara detta dokument (filnamn eller id).")] = None,
+    review: ReviewOpt = None,
     municipality: Annotated[str | None, typer.Option(help="Kommun, t.ex. Lerum.")] = None,
     body: Annotated[str | None, typer.Option(help="Nämnd, t.ex. socialnämnden.")] = None,
     indicator: Annotated[str | None, typer.Option(help="Ord ur indikatorns namn.")] = None,
-    period: Annotated[str | None, typer.Option(help="Period, t.ex. 2023 eller 210831.")] = None,
+    period: Annotated[str | None, typer.Option(help="Period, t.ex. 2023 eller 2021-08.")] = None,
     kind: Annotated[str | None, typer.Option(help="utfall, mål, prognos, budget …")] = None,
-    limit: Annotated[int, typer.Option(help="Högst så här många rader.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv alla fakta som en JSON-lista.")] = False,
+    limit: Annotated[int, typer.Option(help="Högst så här många rader i tabellvyn (0 = alla).")] = 50,
 ) -> None:
-    """Lista fakta, filtrerade på kommun, nämnd, ord ur indikatorn, period och slag."""
-    store = FactStore.from_csv(facts or corpus_folder(corpus) / "indicators.csv")
-    found = store.search(indicator, municipality=municipality, body=body, period=period, kind=kind, limit=limit)
-    table = Table(title=f"Fakta ({len(found)})")
-    for column in ("Kommun", "Nämnd", "Indikator", "Period", "Slag", "Värde", "Id"):
-        table.add_column(column, overflow="fold")
-    for f in found:
-        table.add_row(f.municipality, f.body, f.indicator, f.period, f.kind, f.value, f.id)
-    Console(width=max(console.width, 160)).print(table)
+    """Lista fakta i datakatalogen (alla inlästa dokument) med granskningsstatus."""
+    try:
+        found = _service().facts(document=document, review=review)
+    except ServiceError as exc:
+        _fail(str(exc))
+    found = [f for f in found if keep(f, municipality, body, indicator, period, kind)]
+    if as_json:
+        typer.echo(json.dumps([fact_record(f) for f in found], ensure_ascii=False, indent=1))
+        return
+    print_facts(found, f"Fakta ({len(found)})", limit)
+
+
+@facts_app.command("review")
+def review_facts(
+    action: Annotated[str, typer.Option(
+        "--action", help="approve (godkänn), correct (rätta, med --value), reject (avvisa) eller reset "
+        "(återställ till ogranskad).", show_default=False)],
+    who: Annotated[str, typer.Option("--who", help="Vem som granskar; namnet skrivs i granskningsloggen.",
+                                     show_default=False)],
+    ids: Annotated[list[str] | None, typer.Argument(help="Faktumens id (se 'assistant facts list').",
+                                                    metavar="ID", show_default=False)] = None,
+    value: Annotated[str | None, typer.Option("--value", help="Det rättade värdet (bara med --action correct).")
+                     ] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Ett tabell-id i stället för id: tabellens alla ogranskade fakta (med reset: de granskade).")
+                     ] = None,
+) -> None:
+    """Granska fakta: godkänn, rätta, avvisa eller återställ ett eller flera fakta, eller en hel tabell."""
+    if not who.strip():
+        _fail("Ange vem som granskar med --who.")
+    try:
+        changed = _service().review_facts(ids or None, table, action, who.strip(), value)
+    except ServiceError as exc:
+        _fail(str(exc))
+    if not changed:
+        console.print("Inga fakta ändrades: tabellens fakta har redan den statusen.")
+        return
+    print_facts(changed, f"{len(changed)} fakta {ACTION_SV[action]} av {who.strip()}")
 
 
 if __name__ == "__main__":

@@ -7,19 +7,27 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.audit import AuditLog
 from assistant.ingest import Ingestor, IngestReport, Progress
 from assistant.settings import Settings
 from assistant.store import Registry, RegistryEntry
-from assistant.types import Answer, AskRequest, DocumentMeta, Draft, DraftRequest
+from assistant.types import Answer, AskRequest, DocumentMeta, Draft, DraftRequest, Fact
 
-__all__ = ["AskRequest", "AssistantService", "ServiceError"]
+if TYPE_CHECKING:
+    from assistant.factdb import FactDB
+    from assistant.factview import TableFacts
+
+__all__ = ["AskRequest", "AssistantService", "NotFoundError", "ServiceError"]
 
 
 class ServiceError(ValueError):
     """A request the service cannot carry out; the message is Swedish and meant for the user."""
+
+
+class NotFoundError(ServiceError):
+    """Something the request names does not exist (a municipality, body, document or fact)."""
 
 
 class TooLargeError(ServiceError):
@@ -39,6 +47,7 @@ class AssistantService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._draft_llms: dict[str, Any] = {}
+        self._fact_db: FactDB | None = None
 
     @cached_property
     def audit(self) -> AuditLog:
@@ -152,6 +161,104 @@ class AssistantService:
         self.audit.record("draft", user, municipality=draft.municipality, body=draft.body, period=draft.period,
                           findings=len(draft.findings), passed=draft.passed)
         return draft
+
+    # -- facts and their review (the Fakta tab, `assistant facts`, /api/facts) -----------------------------------
+    def fact_store(self) -> FactDB | None:
+        """The data directory's fact store (None before anything has been ingested); opened once."""
+        from assistant.factdb import FactDB, database_url, store_exists
+
+        if self._fact_db is None and store_exists(self.settings.data_dir, self.settings.database_url):
+            self._fact_db = FactDB(database_url(self.settings.data_dir, self.settings.database_url))
+        return self._fact_db
+
+    def facts(self, document: str | None = None, review: str | None = None, table_id: str | None = None,
+              roles: tuple[str, ...] | None = None) -> list[Fact]:
+        """Facts of every ingested document these roles may read: all, or of one document (file name or id), one
+        review status (extracted, reviewed, corrected, rejected) and one table; in document order."""
+        from assistant.factview import REVIEW_SV
+
+        if review and review not in REVIEW_SV:
+            raise ServiceError(f"Okänd granskningsstatus ”{review}”. Använd {', '.join(REVIEW_SV)}.")
+        names = [self._document_entry(document, roles).name] if document else self._readable(roles)
+        store = self.fact_store()
+        if store is None:
+            return []
+        found = store.facts(documents=names, statuses=[review] if review else None)
+        return [f for f in found if not table_id or f.table_id == table_id]
+
+    def fact_tables(self, document: str, roles: tuple[str, ...] | None = None) -> list[TableFacts]:
+        """A document's tables (header cells, rows, cells) with the fact behind each cell, for display."""
+        from assistant.factview import tables_with_facts
+
+        entry = self._document_entry(document, roles)
+        try:
+            source = self.registry.load_document(entry.id)
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"Dokumentet {entry.name} finns inte längre.") from exc
+        return tables_with_facts(source, self.facts(entry.name, roles=roles))
+
+    def review_facts(self, ids: list[str] | None = None, table_id: str | None = None, action: str = "approve",
+                     user: str = "system", value: str | None = None,
+                     roles: tuple[str, ...] | None = None) -> list[Fact]:
+        """Approve, correct, reject or reset facts (by id, or every pending fact of a table); audit-logged."""
+        from assistant.factdb import ACTIONS
+
+        if action not in ACTIONS:
+            raise ServiceError(f"Okänd granskningsåtgärd ”{action}”. Använd approve (godkänn), correct (rätta), "
+                               "reject (avvisa) eller reset (återställ).")
+        value = (value or "").strip() or None
+        if action == "correct" and value is None:
+            raise ServiceError("Ange det rättade värdet: en rättelse behöver ett nytt värde.")
+        if action != "correct" and value is not None:
+            raise ServiceError("Ett värde anges bara när ett faktum rättas (åtgärden correct).")
+        targets = self._review_targets(ids or [], table_id, action, roles)
+        store = self.fact_store()
+        if store is None or not targets:
+            return []
+        changed = store.review([f.id for f in targets], action, user, value)
+        after = {f.id: f for f in changed}
+        self.audit.record("fact_review", user, action=action, ids=[f.id for f in targets], table_id=table_id or "",
+                          changes=[{"id": f.id, "document": f.document, "old": f.value, "old_review": f.review,
+                                    "new": after[f.id].value if f.id in after else f.value,
+                                    "new_review": after[f.id].review if f.id in after else f.review}
+                                   for f in targets])
+        return changed
+
+    def _review_targets(self, ids: list[str], table_id: str | None, action: str,
+                        roles: tuple[str, ...] | None) -> list[Fact]:
+        """The facts a review names: the given ids (all must exist and be readable), or a table's facts that are
+        still unreviewed (for reset: those that have been reviewed)."""
+        ids = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+        if bool(ids) == bool(table_id):
+            raise ServiceError("Ange antingen vilka fakta som ska granskas (id) eller en hel tabell (tabell-id).")
+        readable = set(self._readable(roles) or [])
+        if table_id:
+            if action == "correct":
+                raise ServiceError("En hel tabell kan inte rättas med ett värde; rätta ett faktum i taget.")
+            facts = self.facts(table_id=table_id, roles=roles)
+            if not facts:
+                raise NotFoundError(f"Tabellen {table_id} finns inte (eller har inga fakta).")
+            return [f for f in facts if (f.review != "extracted") == (action == "reset")]
+        store = self.fact_store()
+        found = {i: store.get(i) if store else None for i in ids}
+        missing = [i for i, f in found.items() if f is None or (roles is not None and f.document not in readable)]
+        if missing:
+            raise NotFoundError(f"Det finns inga fakta med id {', '.join(missing)}.")
+        return [f for f in found.values() if f is not None]
+
+    def _readable(self, roles: tuple[str, ...] | None) -> list[str] | None:
+        """Names of the primary documents these roles may read (None: no restriction)."""
+        if roles is None:
+            return None
+        return [e.name for e in self.documents(roles) if e.status == "indexed"]
+
+    def _document_entry(self, document: str, roles: tuple[str, ...] | None) -> RegistryEntry:
+        """A readable document by file name or id; NotFoundError (the same for one the roles may not read)."""
+        wanted = document.strip()
+        for entry in self.documents(roles):
+            if wanted in (entry.id, entry.name):
+                return entry
+        raise NotFoundError(f"Dokumentet ”{wanted}” finns inte bland de inlästa dokumenten.")
 
     def health(self) -> dict[str, Any]:
         """What the operator's monitoring needs to know (the API shows only the status when login is on)."""

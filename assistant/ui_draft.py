@@ -36,6 +36,7 @@ FINDING_SV = {"number": "siffra", "direction": "riktningsord", "placeholder": "l
 PREVIEW_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["link", "image", "autolink"])
 _MARK = re.compile("\ue000(\\d+)\ue001")
 _PLACEHOLDER = re.compile(r"\[Analys:[^\]]*\]")
+_UNREVIEWED = re.compile(r"\[ej granskad\]")
 
 
 def figure_title(draft: Draft, key: str) -> str:
@@ -75,6 +76,7 @@ def preview_html(draft: Draft) -> str:
 
     rendered = _MARK.sub(figure, rendered)
     rendered = _PLACEHOLDER.sub(lambda m: f"<span class='placeholder'>{m.group(0)}</span>", rendered)
+    rendered = _UNREVIEWED.sub(lambda m: f"<span class='unreviewed-mark'>{m.group(0)}</span>", rendered)
     return f"<div class='draft-preview'>{rendered}</div>"
 
 
@@ -120,6 +122,7 @@ def build_draft_tab(
         period = gr.Dropdown([], label="Period", elem_id="draft-period", allow_custom_value=True)
     indicators = gr.Dropdown([], label="Indikatorer (tomt = alla)", multiselect=True, allow_custom_value=True,
                              elem_id="draft-indikatorer")
+    unreviewed = gr.Checkbox(False, label="Ta med ogranskade fakta (märks [ej granskad])", elem_id="draft-unreviewed")
     make = gr.Button("Skapa utkast", variant="primary", elem_id="draft-make", interactive=draft_available())
     gr.HTML("" if draft_available() else UNAVAILABLE, elem_id="draft-status", js_on_load=None)
     with gr.Row():
@@ -140,21 +143,23 @@ def build_draft_tab(
         return (gr.Dropdown(choices=choices["municipality"]), gr.Dropdown(choices=choices["body"]),
                 gr.Dropdown(choices=choices["year"]))
 
-    def indicator_choices(kommun: str | None, namnd: str | None, per: str | None, request: gr.Request) -> Any:
+    def indicator_choices(kommun: str | None, namnd: str | None, per: str | None, ogranskade: bool,
+                          request: gr.Request) -> Any:
         if not (draft_available() and kommun and namnd and per):
             return gr.Dropdown(choices=[], value=[])
         from assistant.draft import DraftError, Sources, scope_facts
         from assistant.types import DraftRequest
 
         try:
-            wanted = DraftRequest(municipality=kommun, body=namnd, period=per, indicators=None, llm=None)
+            wanted = DraftRequest(municipality=kommun, body=namnd, period=per, indicators=None, llm=None,
+                                  include_unreviewed=bool(ogranskade))
             _, _, scoped = scope_facts(wanted, Sources(service.settings, user_of(request).roles))
         except DraftError:
             return gr.Dropdown(choices=[], value=[])
         return gr.Dropdown(choices=sorted({f.indicator for f in scoped}), value=[])
 
     def make_draft(
-        kommun: str | None, namnd: str | None, per: str | None, chosen: list[str] | None,
+        kommun: str | None, namnd: str | None, per: str | None, chosen: list[str] | None, ogranskade: bool = False,
         request: gr.Request = None,  # type: ignore[assignment]
     ) -> tuple[Any, ...]:
         from assistant.types import DraftRequest
@@ -163,7 +168,8 @@ def build_draft_tab(
             raise gr.Error("Välj kommun, nämnd och period.")
         try:
             draft = run_draft(service, DraftRequest(municipality=kommun, body=namnd, period=per,
-                                                    indicators=chosen or None, llm=None), user_of(request))
+                                                    indicators=chosen or None, llm=None,
+                                                    include_unreviewed=bool(ogranskade)), user_of(request))
         except ServiceError as exc:
             raise gr.Error(str(exc)) from exc
         docx_path, md_path = write_exports(draft, Path(tempfile.mkdtemp(prefix="utkast-")))
@@ -179,9 +185,9 @@ def build_draft_tab(
             return gr.skip(), gr.skip()
         return gr.Sidebar(open=True), passage_html(service, citation, key)
 
-    for control in (municipality, body, period):
-        control.change(indicator_choices, [municipality, body, period], indicators)
-    make.click(make_draft, [municipality, body, period, indicators],
+    for control in (municipality, body, period, unreviewed):
+        control.change(indicator_choices, [municipality, body, period, unreviewed], indicators)
+    make.click(make_draft, [municipality, body, period, indicators, unreviewed],
                [current, preview, verdict, findings, facts, docx, md], concurrency_id="draft")
     preview.click(open_figure, [current], [sidebar, passage])
     return Refresher(refresh, [municipality, body, period])

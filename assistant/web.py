@@ -19,7 +19,7 @@ from assistant.auth import LoginThrottle, User, UserStore
 from assistant.evalset import find_quote
 from assistant.ingest import FileOutcome, safe_filename
 from assistant.jobs import JobRunner, upload_dir
-from assistant.service import AssistantService, ServiceError, TooLargeError
+from assistant.service import AssistantService, NotFoundError, ServiceError, TooLargeError
 from assistant.store import RegistryEntry
 from assistant.types import Citation, DocumentMeta, SourceDocument
 
@@ -30,10 +30,6 @@ UPLOAD_TYPES = (".pdf", ".docx", ".txt", ".md")
 KIND_LABELS = {"plan": "Verksamhetsplan", "report": "Rapport", "meeting_papers": "Handlingar", "other": "Annat"}
 _YEAR = re.compile(r"(19|20)\d\d")
 _feedback_lock = threading.Lock()
-
-
-class NotFoundError(ServiceError):
-    """Something the request names does not exist (a municipality, body or document)."""
 
 
 def indexed(service: AssistantService, roles: tuple[str, ...] | None = None) -> list[RegistryEntry]:

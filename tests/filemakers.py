@@ -175,3 +175,24 @@ def mixed_encoding_swedish() -> bytes:
         "Nämnden följer upp brukarnas nöjdhet varje kvartal.".encode(),
         "Målet för särskilt boende är 95 procent nöjda brukare.".encode("cp1252"),
     ])
+
+
+def make_table_pdf(path: Path, lines_before: list[str], table: list[list[str]], lines_after: list[str]) -> Path:
+    """A real PDF with a text layer: paragraphs, a table (first row the header; first column the row labels, the
+    figures right-aligned as reports set them), more paragraphs."""
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    for text in lines_before:
+        pdf.multi_cell(0, 6, text)
+        pdf.ln(4)
+    widths = [70] + [35] * (len(table[0]) - 1)
+    for row in table:
+        for i, text in enumerate(row):
+            pdf.cell(widths[i], 7, text, align="L" if i == 0 else "R")
+        pdf.ln(7)
+    for text in lines_after:
+        pdf.ln(4)
+        pdf.multi_cell(0, 6, text)
+    path.write_bytes(bytes(pdf.output()))
+    return path

@@ -338,7 +338,7 @@ def test_openapi_lists_every_endpoint(env: tuple[TestClient, AssistantService, F
     client, _, _ = env
     schema = client.get("/openapi.json").json()
     assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/jobs/{job_id}",
-            "/api/health"} <= set(schema["paths"])
+            "/api/health", "/api/facts", "/api/facts/review"} <= set(schema["paths"])
     assert "422" in schema["paths"]["/api/ask"]["post"]["responses"]
     assert client.get("/docs").status_code == 200
 
@@ -467,3 +467,109 @@ def test_answering_has_a_time_budget(env: tuple[TestClient, AssistantService, Fa
                                         "gärna med en mer avgränsad fråga."}
     slow.set()
     assert client.post("/api/ask", json={"question": "Vad är målet?"}).status_code == 200  # still serving
+
+
+# ---------------------------------------------------------------- facts and their review
+
+
+@pytest.fixture
+def fact_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, AssistantService]]:
+    """The API over a data directory whose fact store holds two documents' facts; login with three users."""
+    from tests.factdata import fact_data_dir
+
+    monkeypatch.chdir(tmp_path)
+    users = tmp_path / "users.txt"
+    add_user(users, "ada", "adas-losenord-1", ["public", "admin"])
+    add_user(users, "gun", "guns-losenord-1", ["public", "granskare"])
+    add_user(users, "pia", "pias-losenord-1", ["public"])
+    settings = fact_data_dir(tmp_path)
+    settings = settings.model_copy(update={"app": settings.app.model_copy(update={"users_file": users})})
+    service = AssistantService(settings)
+    with TestClient(create_app(service, ui=False, prepare=False)) as client:
+        yield client, service
+
+
+GUN = _basic("gun", "guns-losenord-1")
+
+
+def test_facts_are_listed_for_reviewers_within_their_roles(fact_client: tuple[TestClient, AssistantService]) -> None:
+    from tests.factdata import KULTUR, SECRET
+
+    client, _ = fact_client
+    response = client.get("/api/facts", headers=GUN)
+    assert response.status_code == 200
+    facts = response.json()
+    assert {f["document"] for f in facts} == {KULTUR} and len(facts) == 6  # not the sekretess document
+    assert {"indicator", "period", "kind", "value", "review", "table_id", "row_start"} <= set(facts[0])
+    everything = client.get("/api/facts", headers=_basic("ada", "adas-losenord-1")).json()
+    assert {f["document"] for f in everything} == {KULTUR, SECRET}
+    assert client.get("/api/facts", params={"review": "reviewed"}, headers=GUN).json() == []
+    assert len(client.get("/api/facts", params={"document": KULTUR, "review": "extracted"}, headers=GUN).json()) == 6
+    table = facts[0]["table_id"]
+    assert len(client.get("/api/facts", params={"table_id": table}, headers=GUN).json()) == 6
+
+    forbidden = client.get("/api/facts", headers=_basic("pia", "pias-losenord-1"))
+    assert forbidden.status_code == 403 and "granskare" in forbidden.json()["error"]
+    assert client.get("/api/facts").status_code == 401
+    bad = client.get("/api/facts", params={"review": "klar"}, headers=GUN)
+    assert bad.status_code == 400 and "Okänd granskningsstatus" in bad.json()["error"]
+    for document in ("finns-inte.txt", SECRET):  # a document the roles may not read is just as unknown
+        missing = client.get("/api/facts", params={"document": document}, headers=GUN)
+        assert missing.status_code == 404 and "finns inte" in missing.json()["error"]
+
+
+def test_facts_are_reviewed_by_id_or_table(fact_client: tuple[TestClient, AssistantService]) -> None:
+    client, service = fact_client
+    facts = client.get("/api/facts", headers=GUN).json()
+    first, second = facts[0]["id"], facts[1]["id"]
+    response = client.post("/api/facts/review", json={"ids": [first], "action": "correct", "value": "88 121"},
+                           headers=GUN)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["changed"] == 1
+    assert (body["facts"][0]["review"], body["facts"][0]["value"], body["facts"][0]["original_value"],
+            body["facts"][0]["reviewer"]) == ("corrected", "88 121", "88 120", "gun")
+    response = client.post("/api/facts/review", json={"table_id": facts[0]["table_id"], "action": "approve"},
+                           headers=GUN)
+    assert response.json()["changed"] == 5
+    reviews = {f["id"]: f["review"] for f in client.get("/api/facts", headers=GUN).json()}
+    assert reviews[first] == "corrected" and reviews[second] == "reviewed"
+    audited = [r for r in read_records(audit_path(service.settings.data_dir)) if r["event"] == "fact_review"]
+    assert [(r["user"], r["action"], len(r["ids"])) for r in audited] == [("gun", "approve", 5), ("gun", "correct", 1)]
+
+
+def test_bad_reviews_are_400_404_403_in_swedish(fact_client: tuple[TestClient, AssistantService]) -> None:
+    from tests.factdata import SECRET
+
+    client, service = fact_client
+    known = client.get("/api/facts", headers=GUN).json()[0]["id"]
+    secret = service.facts(document=SECRET)[0].id
+
+    def review(body: dict[str, Any], headers: dict[str, str] = GUN) -> tuple[int, str]:
+        response = client.post("/api/facts/review", json=body, headers=headers)
+        return response.status_code, response.json()["error"]
+
+    status, message = review({"ids": [known], "action": "godkänn"})
+    assert status == 400 and "Okänd granskningsåtgärd" in message
+    status, message = review({"ids": [known], "action": "correct"})
+    assert status == 400 and "rättade värdet" in message
+    assert review({"action": "approve"})[0] == 400
+    status, message = review({"ids": ["nej"], "action": "approve"})
+    assert status == 404 and "inga fakta med id nej" in message
+    assert review({"ids": [secret], "action": "approve"})[0] == 404
+    assert review({"table_id": "saknas", "action": "approve"})[0] == 404
+    assert review({"ids": [known], "action": "approve", "extra": 1})[0] == 422
+    assert review({"ids": [known], "action": "approve"}, _basic("pia", "pias-losenord-1"))[0] == 403
+    assert {f.review for f in service.facts()} == {"extracted"}  # nothing was changed
+
+
+def test_a_draft_takes_unreviewed_facts_when_the_request_says_so(
+    fact_client: tuple[TestClient, AssistantService]
+) -> None:
+    client, _ = fact_client
+    wanted = {"municipality": "Fjällby", "body": "Kulturnämnden", "period": "2025"}
+    refused = client.post("/api/draft", json=wanted, headers=GUN)
+    assert refused.status_code == 400 and "väntar på granskning" in refused.json()["error"]
+    marked = client.post("/api/draft", json={**wanted, "include_unreviewed": True}, headers=GUN)
+    assert marked.status_code == 200, marked.text
+    assert "95 000 [ej granskad]" in marked.json()["text"] and marked.json()["request"]["include_unreviewed"]

@@ -573,6 +573,10 @@ def test_a_reader_sees_only_what_the_roles_grant_and_no_admin_controls(
         page.get_by_role("tab", name="Utvärdering").click()
         page.locator("#eval-admin-only").wait_for()
         assert not page.locator("#eval-controls").is_visible()
+        page.get_by_role("tab", name="Fakta").click()
+        page.locator("#facts-not-allowed").wait_for()
+        assert not page.locator("#facts-area").is_visible() and "granskare" in page.locator(
+            "#facts-not-allowed").inner_text()
         shot(page, "21-lasare-utan-adminkontroller")
     finally:
         context.close()
@@ -631,3 +635,90 @@ def test_the_upload_progress_bar_moves_per_chunk(browser: Any, hardening: Harden
         shot(page, "23-uppladdning-klar")
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- facts: upload, review, drafts that say what they use
+
+FACT_PDF_TABLE = [["Nyckeltal", "Utfall 2024", "Budget 2025", "Utfall 2025"],
+                  ["Besök i simhallen", "88 120", "91 300", "95 000"],
+                  ["Utlånade böcker", "41 200", "40 000", "39 800"]]
+
+
+@pytest.fixture
+def facts_app(chromium_present: None, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real app over an empty data directory with the fast hash embedder (no corpus, no model load)."""
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "ingen-korpus", embedding={"kind": "hash"})
+    with LiveServer(AssistantService(settings)) as live:
+        yield live
+
+
+def make_draft(page: Any, unreviewed: bool) -> None:
+    """Draft Fjällby's Kulturnämnden 2025, with or without the unreviewed facts."""
+    box = page.locator("#draft-unreviewed input[type=checkbox]")
+    if box.is_checked() != unreviewed:
+        box.click()
+    page.locator("#draft-make").click()
+
+
+def test_uploaded_table_facts_are_reviewed_before_a_draft_uses_them_unmarked(
+    facts_app: LiveServer, page: Any, tmp_path: Path
+) -> None:
+    from tests.filemakers import make_table_pdf
+
+    pdf = make_table_pdf(tmp_path / "fjallby-kultur-uppfoljning-2025.pdf",
+                         ["Uppföljning 2025 för kulturnämnden i Fjällby kommun",
+                          "Tabellen visar nämndens nyckeltal för 2024 och 2025."], FACT_PDF_TABLE,
+                         ["Nämnden bedömer att besöken i simhallen fortsätter att öka under 2026."])
+    page.goto(facts_app.url)
+    page.get_by_role("tab", name="Dokument").click()
+    page.locator("#upload-files input[type=file]").set_input_files(str(pdf))
+    page.locator("#meta-kommun textarea").fill("Fjällby kommun")
+    page.locator("#meta-namnd textarea").fill("Kulturnämnden")
+    page.locator("#meta-period textarea").fill("2025")
+    page.locator(f"#upload-files td.filename[aria-label='{pdf.name}']").wait_for()
+    page.locator("#ingest").click()
+    page.get_by_text("Inläsning klar").wait_for(timeout=TIMEOUT_MS)
+    assert "inläst" in page.locator("#ingest-report").inner_text()
+
+    page.get_by_role("tab", name="Fakta").click()
+    choose(page, "#facts-document", pdf.name)
+    cells = page.locator("#facts-tables td[data-fact]")
+    page.locator("#facts-tables td.review-extracted").nth(5).wait_for()
+    assert cells.count() == 6 and page.locator("#facts-tables td.review-extracted").count() == 6
+    table = page.locator("#facts-tables table.fact-table")
+    assert "Budget 2025" in table.locator("thead").inner_text() and "Besök i simhallen" in table.inner_text()
+    assert page.locator("#facts-list", has_text="ogranskad").count() == 1
+    page.locator("#facts-tables td[data-fact]", has_text="95 000").click()  # a cell → its row in the source
+    page.locator("#facts-source mark.cited", has_text="Besök i simhallen").wait_for()
+    assert "95 000" in page.locator("#facts-source mark.cited").inner_text()
+    assert "Valt faktum" in page.locator("#facts-chosen").inner_text()
+    shot(page, "30-fakta-ogranskade")
+
+    page.get_by_role("tab", name="Utkast").click()
+    choose(page, "#draft-kommun", "Fjällby kommun")
+    choose(page, "#draft-namnd", "Kulturnämnden")
+    choose(page, "#draft-period", "2025")
+    make_draft(page, unreviewed=False)
+    page.locator("[class*='toast']", has_text="väntar på granskning").first.wait_for(timeout=TIMEOUT_MS)
+    shot(page, "31-utkast-vantar-pa-granskning")
+    make_draft(page, unreviewed=True)
+    preview = page.locator("#draft-preview")
+    preview.locator(".unreviewed-mark").first.wait_for(timeout=TIMEOUT_MS)
+    text = preview.inner_text()
+    assert "Obs! Utkastet bygger delvis på fakta som ingen har granskat" in text
+    assert re.search(r"95 000(F\d+)? \[ej granskad\]", text), text  # each figure (with its key) is marked
+    shot(page, "32-utkast-ej-granskad")
+
+    page.get_by_role("tab", name="Fakta").click()
+    page.locator("#facts-approve-table").click()
+    page.get_by_text("6 fakta i tabellen är godkända").wait_for()
+    page.locator("#facts-tables td.review-reviewed").nth(5).wait_for()
+    assert page.locator("#facts-tables td.review-extracted").count() == 0
+    shot(page, "33-fakta-tabellen-godkand")
+
+    page.get_by_role("tab", name="Utkast").click()
+    make_draft(page, unreviewed=False)
+    preview.get_by_text("Utkastet bygger på nämndens granskade faktaunderlag").wait_for(timeout=TIMEOUT_MS)
+    text = preview.inner_text()
+    assert "[ej granskad]" not in text and "Obs!" not in text and "95 000" in text
+    shot(page, "34-utkast-granskade-fakta")

@@ -13,7 +13,7 @@ ENGLISH = ("Usage", "Show this message", "Options", "Arguments", "Commands", "Er
            "Aborted", "[default", "[required]", "Missing", "Try '", "No such", "Invalid value", "Got unexpected",
            "[OPTIONS]", "COMMAND", "Input should")
 COMMANDS = [[], ["ingest"], ["documents"], ["ask"], ["draft"], ["serve"], ["eval"], ["users"], ["users", "add"],
-            ["facts"], ["facts", "extract"], ["facts", "check"], ["facts", "list"]]
+            ["facts"], ["facts", "extract"], ["facts", "check"], ["facts", "list"], ["facts", "review"]]
 
 
 def english_in(text: str) -> list[str]:
