@@ -315,9 +315,11 @@ def sample_reports(seed: int = 2025) -> list[ReportSpec]:
 
 
 def long_report(pages: int = 60, seed: int = 60) -> ReportSpec:
-    """A report of the given number of pages with a table on every page, the three styles in turn."""
+    """A report of the given number of pages with a table on every page, the three styles in turn: each page opens
+    with its part's heading and a sentence, right below the table of the page before. Its year is the interim
+    report's (2024), so the yearless 'Prognos helår' and 'Avvikelse' columns read as that report's."""
     parts = sample_reports(seed)
     blocks = [page for part in parts for page in part.pages]
-    meta = DocumentMeta(title="Verksamhetsberättelse 2025 Testkommun", municipality="Testkommun", kind="report",
-                        period="2025")
+    meta = DocumentMeta(title="Samlad rapport 2024 Testkommun", municipality="Testkommun", kind="report",
+                        period="2024")
     return ReportSpec(f"lang-rapport-{pages}-sidor.pdf", meta, [blocks[i % len(blocks)] for i in range(pages)])

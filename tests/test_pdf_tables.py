@@ -19,7 +19,7 @@ from assistant.facts.extract import ExtractionResult, facts_of
 from assistant.ingest import read_document
 from assistant.pdftext import Word, page_text
 from assistant.types import SourceDocument
-from tests.tablepdfs import ReportSpec, Truth, sample_reports, write_report
+from tests.tablepdfs import ReportSpec, Truth, long_report, sample_reports, write_report
 
 Key = tuple[str, str, str, str, str]
 
@@ -104,6 +104,18 @@ def test_wrapped_row_labels_are_joined(reports: list[Read]) -> None:
     assert "Andel medarbetare som arbetar heltid" in labels  # values beside the label's last line
     continuations = {row.label[1] for r in reports for t in r.spec.tables() for row in t.rows if len(row.label) > 1}
     assert not labels & continuations
+
+
+def test_tables_on_every_page_keep_to_their_pages(tmp_path: Path) -> None:
+    # each page opens with a heading and a sentence with a year right under the table of the page before
+    spec = long_report(pages=12)
+    result = facts_of(read_document(write_report(spec, tmp_path), spec.meta))
+    truth = spec.truth()
+    assert {f.indicator for f in result.facts} <= {t.indicator for t in truth}  # no sentence became a row
+    placeable = Counter(_key(t.document, t.indicator, t.period, t.kind, t.value) for t in truth if t.kind)
+    extracted = Counter(_key(f.document, f.indicator, f.period, f.kind, f.value) for f in result.facts)
+    correct = sum((placeable & extracted).values())
+    assert correct / sum(extracted.values()) >= 0.98 and correct / sum(placeable.values()) >= 0.90
 
 
 # -- word positions: focused cases of assistant/pdftext.py ----------------------------------------------------

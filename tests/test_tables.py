@@ -111,6 +111,13 @@ def test_a_row_with_a_kind_word_among_its_comments_does_not_end_the_table() -> N
     assert [r.label for r in table.rows] == ["A", "B", "C"]
 
 
+def test_a_sentence_after_a_table_is_not_read_into_its_leading_columns() -> None:
+    # "2025" and "öka" would fill the two leading outcome columns: a sentence of running text ends the table
+    text = ("Mått\tUtfall 2023\tUtfall 2024\tMål 2025\nA\t1\t2\t3\n\nVerksamhetsplan 2025\n\n"
+            "Nämnden ska under 2025 öka andelen heltider och korta väntetiden till särskilt boende.\n")
+    assert [r.label for r in only(text).rows if r.placed] == ["A"]
+
+
 def test_two_columns_that_would_get_the_same_inferred_place_get_none() -> None:
     table = only("Post\tBudget\tBudget\tUtfall 2024\nA\t1,0\t2,0\t3,0\n")
     assert columns(table) == [("", ""), ("", ""), ("utfall", "2024")]

@@ -110,8 +110,8 @@ def _take(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
     reading = read_row(line, text, state.columns, state.lead)
     if reading is not None and not reading.label.strip() and state.carry and state.since_row <= 2:
         return _carry_on(state, line, text, lex)
-    if reading is not None and not reading.placed and len(reading.label.split()) >= 8:
-        return False  # running text with figures in it: the table has ended
+    if reading is not None and (not reading.placed or reading.partial) and len(reading.label.split()) >= 8:
+        return False  # running text with figures in it ('Nämnden ska under 2025 öka …'): the table has ended
     if (reading is None or not reading.placed) and _continues_label(line.text, state, lex):
         last = state.rows[-1]  # "sjukfrånvaro 60" / "dagar eller mer": the label goes on, figures and all
         state.rows[-1] = last.model_copy(update={"label": _joined(last.label, line.text.strip(), state.words, lex),
