@@ -118,6 +118,11 @@ def test_a_sentence_after_a_table_is_not_read_into_its_leading_columns() -> None
     assert [r.label for r in only(text).rows if r.placed] == ["A"]
 
 
+def test_a_heading_with_its_year_below_a_table_is_no_row_to_review() -> None:
+    text = "Mått\tUtfall 2023\tUtfall 2024\nA\t1\t2\n\nVerksamhetsplan 2025\n\nB\t3\t4\n"
+    assert [r.label for r in only(text).rows] == ["A", "B"]
+
+
 def test_two_columns_that_would_get_the_same_inferred_place_get_none() -> None:
     table = only("Post\tBudget\tBudget\tUtfall 2024\nA\t1,0\t2,0\t3,0\n")
     assert columns(table) == [("", ""), ("", ""), ("utfall", "2024")]

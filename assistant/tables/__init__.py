@@ -108,6 +108,8 @@ def _take(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
     if _HEADING.match(line.text):
         return False  # "4.1 Uppföljning drift delår": a numbered heading ends the table
     reading = read_row(line, text, state.columns, state.lead)
+    if reading is not None and not reading.placed and not line.tabbed and _years_only(reading):
+        reading = None  # "Verksamhetsplan 2025": a heading with its year (the next page's), no row
     if reading is not None and not reading.label.strip() and state.carry and state.since_row <= 2:
         return _carry_on(state, line, text, lex)
     if reading is not None and (not reading.placed or reading.partial) and len(reading.label.split()) >= 8:
@@ -145,6 +147,10 @@ def _take(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
     state.since_row = 0
     state.end = line.end
     return True
+
+
+def _years_only(reading: RowReading) -> bool:
+    return bool(reading.values) and all(_YEARS.fullmatch(v.text.strip()) for v in reading.values)
 
 
 def _carry_on(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
