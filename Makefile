@@ -31,7 +31,7 @@ ifneq ($(filter local,$(ASSISTANT_LLM__BACKEND) $(ASSISTANT_DRAFT__LLM)),)
 RUN_DEPS += $(LOCAL_STAMP)
 endif
 
-.PHONY: install install-local run ingest test lint bench clean mutation mutation-sample
+.PHONY: install install-local run ingest test lint bench clean mutation mutation-sample system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ $(LOCAL_STAMP): $(STAMP)
 	touch $(LOCAL_STAMP)
 
 install: $(STAMP)
+
+# Debian packages (not Python packages) that reading and the tests use: Chromium for the browser tests, Tesseract
+# with Swedish for OCR of scanned PDF pages, poppler-utils (pdftoppm) beside it. Without them the browser and OCR
+# tests skip locally and scanned PDFs get a Swedish message; .ci/run installs them in CI (CI set).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-swe poppler-utils
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+system-packages:
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y $(SYSTEM_PACKAGES)
 
 install-local: $(LOCAL_STAMP)
 

@@ -128,8 +128,9 @@ def regions(lines: list[Line]) -> list[tuple[int, int, Region]]:
             j += 1
         data = [ln for ln in lines[i:j + 1] if ln.data]
         edges = _edges([c for ln in data for c in ln.cells[1:] if c.numeric])
+        edges += _text_column(data, edges)
         start = i
-        while start > 0 and i - start < MAX_HEADER_LINES and _header_line(lines[start - 1], edges):
+        while start > 0 and i - start < MAX_HEADER_LINES and _header_line(lines[start - 1], lines[start], edges):
             start -= 1
         if len(data) >= 2 or len(edges) >= 2:
             out.append((start, j + 1, Region(lines[start:j + 1], i - start, edges)))
@@ -138,11 +139,16 @@ def regions(lines: list[Line]) -> list[tuple[int, int, Region]]:
 
 
 def _continues(lines: list[Line], k: int) -> bool:
-    """A line inside a table that is no row: a wrapped label (short, one cell) between rows."""
+    """A line inside a table that is no row: a wrapped label (short, one cell) between rows, or below the last
+    row when it goes on in lower case from the label's left edge at the rows' spacing."""
     line, prev = lines[k], lines[k - 1]
     gap = line.top - prev.top
-    return len(line.cells) == 1 and len(line.text) < 60 and gap < 2.5 * max(prev.height, 1.0) and (
-        k + 1 < len(lines) and lines[k + 1].data)
+    if len(line.cells) != 1 or len(line.text) >= 60 or gap >= 2.5 * max(prev.height, 1.0):
+        return False
+    if k + 1 < len(lines) and lines[k + 1].data:
+        return True
+    return prev.data and line.text[:1].islower() and abs(line.cells[0].x0 - prev.cells[0].x0) <= ALIGN and (
+        gap < 1.8 * max(prev.height, 1.0))
 
 
 def _edges(cells: list[Cell]) -> list[float]:
@@ -156,24 +162,61 @@ def _edges(cells: list[Cell]) -> list[float]:
     return [median(group) for group in edges]
 
 
-def _header_line(line: Line, edges: list[float]) -> bool:
+def _text_column(data: list[Line], edges: list[float]) -> list[float]:
+    """A column of words right of the figures ('Kommentar': 'Enligt plan', 'Ökande'), when two or more rows have a
+    word cell starting at one left edge there: its right edge (the widest cell's), else nothing."""
+    if not edges:
+        return []
+    cells = sorted((c for ln in data for c in ln.cells[1:] if not c.numeric and c.x0 > edges[-1]),
+                   key=lambda c: c.x0)
+    groups: list[list[Cell]] = []
+    for cell in cells:
+        if groups and cell.x0 - groups[-1][0].x0 <= ALIGN:
+            groups[-1].append(cell)
+        else:
+            groups.append([cell])
+    best = max(groups, key=len, default=[])
+    return [max(c.x1 for c in best)] if len(best) >= 2 else []
+
+
+def _header_line(line: Line, below: Line, edges: list[float]) -> bool:
     """A line above a table whose words stand over its columns, or a short label-column heading ('Verksamhet')
-    beside them (and is no sentence)."""
+    beside header words that have none (and is no sentence): a caption over a full header is no header."""
     if not edges or len(line.text) > 150 or line.text.rstrip().endswith((".", ":")):
         return False
     over = [c for c in line.cells if c.x1 > edges[0] - 60]
     if not over:
-        return len(line.cells) == 1 and len(line.text) <= 40
+        label_below = below.cells[0].x1 <= edges[0] - 60 or _column(below.cells[0], edges) is None
+        return len(line.cells) == 1 and len(line.text) <= 40 and not label_below
     return all(_column(c, edges) is not None for c in over)
 
 
 def _column(cell: Cell, edges: list[float]) -> int | None:
-    """The value column a cell stands in: its right edge near a column's, or its box around that edge."""
+    """The value column a cell stands in: its right edge near a column's, its box around that edge, or the whole
+    cell between the column before and its own edge (a centred header, a left-aligned word); None for a cell
+    that reaches into the column before (a caption over the table) or stands right of every column."""
     best = min(range(len(edges)), key=lambda k: abs(edges[k] - cell.x1))
-    if abs(edges[best] - cell.x1) <= ALIGN * 2:
+    if abs(edges[best] - cell.x1) <= ALIGN * 2 and cell.x0 < edges[best] and _starts_in(cell, edges, best):
         return best
     inside = [k for k, x in enumerate(edges) if cell.x0 - ALIGN <= x <= cell.x1 + ALIGN]
-    return inside[0] if len(inside) == 1 else None
+    if len(inside) == 1 and _starts_in(cell, edges, inside[0]):
+        return inside[0]
+    if inside:
+        return None
+    last = len(edges) - 1
+    between = [k for k in range(len(edges)) if _starts_in(cell, edges, k) and cell.x0 < edges[k]
+               and (k == last or cell.x1 <= edges[k] + ALIGN)]
+    return between[0] if len(between) == 1 else None
+
+
+def _starts_in(cell: Cell, edges: list[float], k: int) -> bool:
+    """The cell starts right of the column before (or, in the first column, within the widest column's width)."""
+    if k > 0:
+        return cell.x0 >= edges[k - 1] - ALIGN / 2
+    if len(edges) < 2:
+        return True
+    widest = max(b - a for a, b in zip(edges, edges[1:], strict=False))
+    return cell.x0 >= edges[0] - widest - ALIGN
 
 
 def render_region(region: Region) -> list[str]:

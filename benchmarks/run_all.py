@@ -29,6 +29,7 @@ STEPS = [
     ["benchmarks/bench_throughput.py"],
     ["benchmarks/bench_scale.py"],
     ["benchmarks/bench_large_file.py", "--megabytes", "5"],  # ~10 min on 2 idle cores (MiniLM, 12k chunks)
+    ["benchmarks/bench_tables.py"],  # ~20 s: table extraction per page, corpus-dev and a 60-page generated PDF
 ]
 
 
@@ -76,6 +77,19 @@ def table(data: dict[str, Any]) -> str:
         lines.append(f"| One {big['megabytes']} MB text file ingests (MiniLM, {big['chunks']} chunks) | "
                      f"{big['seconds']} s ({big['chunks_per_second']} chunks/s), progress moved {big['progress_steps']}"
                      f" times | ingests, batch goes on | met |")
+    lines += _size_tables(sizes)
+    if thr:
+        lines += ["", f"Embedder alone, texts/s by batch size ({thr['torch_threads']} torch thread): "
+                  + ", ".join(f"{k}: {v}" for k, v in thr["raw_texts_per_s_by_batch"].items())
+                  + f". Re-ingesting the same files into a fresh index with the same embedding cache: "
+                  f"{thr['reingest_seconds']} s, {thr['reingest_texts_embedded']} texts embedded, "
+                  f"{thr['reingest_cache_hits']} cache hits."]
+    return "\n".join(lines + _table_extraction(data.get("tables", {})))
+
+
+def _size_tables(sizes: dict[str, Any]) -> list[str]:
+    """The per-size table and the retrieval steps table of the scale benchmark."""
+    lines: list[str] = []
     if sizes:
         lines += ["", "| Size | Chunks | Embedder | Build | Disk | Retrieval p50/p95 embedded (filtered) | unfiltered "
                   "| Chroma server (filtered) | Answer p50/p95 | 20 users p50/p95, errors, req/s | Peak RSS |",
@@ -96,13 +110,28 @@ def table(data: dict[str, Any]) -> str:
             f = s["retrieval_embedded"]["filtered"]
             lines.append(f"| {name} | " + " | ".join(_cell(f.get(k, {}).get("p95_ms"))
                                                      for k in ("parse", "embed", "dense", "bm25", "fuse")) + " |")
-    if thr:
-        lines += ["", f"Embedder alone, texts/s by batch size ({thr['torch_threads']} torch thread): "
-                  + ", ".join(f"{k}: {v}" for k, v in thr["raw_texts_per_s_by_batch"].items())
-                  + f". Re-ingesting the same files into a fresh index with the same embedding cache: "
-                  f"{thr['reingest_seconds']} s, {thr['reingest_texts_embedded']} texts embedded, "
-                  f"{thr['reingest_cache_hits']} cache hits."]
-    return "\n".join(lines)
+    return lines
+
+
+def _table_extraction(tables: dict[str, Any]) -> list[str]:
+    """Table extraction per page (bench_tables.py): reading, cleaning, finding tables and facts, apart."""
+    if not tables:
+        return []
+    load = f"load average {tables['load_before']} before, {tables['load_after']} after"
+    lines = ["", f"Table extraction, ms per page (median of {tables['repeat']} runs, `{tables['command']}`, measured "
+             f"{tables['measured_at']}, {load}):", "",
+             "| Source | Pages | Tables | Facts | Read | of it: pdfplumber words / our layout | Clean + sections "
+             "| Find tables | Facts | Total |", "|---|---|---|---|---|---|---|---|---|---|"]
+    names = {"corpus_dev": "corpus-dev (Markdown reports)", "generated_pdf": "generated PDF, a table on every page"}
+    for key, name in names.items():
+        t = tables.get(key)
+        if t is None:
+            continue
+        parts = f"{t['pdfplumber_words_ms_per_page']} / {t['layout_ms_per_page']}" if "layout_ms_per_page" in t else "–"
+        lines.append(f"| {name} | {t['pages']} | {t['tables']} | {t['facts']} | {t['read_ms_per_page']} | {parts} | "
+                     f"{t['clean_ms_per_page']} | {t['tables_ms_per_page']} | {t['facts_ms_per_page']} | "
+                     f"**{t['total_ms_per_page']}** |")
+    return lines
 
 
 def write_table() -> None:

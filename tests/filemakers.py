@@ -196,3 +196,29 @@ def make_table_pdf(path: Path, lines_before: list[str], table: list[list[str]], 
         pdf.multi_cell(0, 6, text)
     path.write_bytes(bytes(pdf.output()))
     return path
+
+
+def make_scanned_pdf(path: Path, lines: list[str], table: list[tuple[str, ...]], dpi: int = 300) -> Path:
+    """A one-page PDF holding only a picture (Pillow) of the lines and a table under them: no text layer, like a
+    scanned letter. The table's first cell of each row is its label; the others are right-aligned columns."""
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+
+    font_file = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    text_font, table_font = ImageFont.truetype(font_file, dpi * 12 // 72), ImageFont.truetype(font_file, dpi * 11 // 72)
+    width = dpi * 827 // 100  # A4's width, 8.27 inches
+    image = Image.new("L", (width, dpi * 6), 255)  # six inches high: a letter's first half
+    draw = ImageDraw.Draw(image)
+    y = dpi * 6 // 10
+    for line in lines:
+        draw.text((dpi * 6 // 10, y), line, font=text_font, fill=0)
+        y += dpi * 28 // 100
+    y += dpi * 2 // 10
+    right_edges = [width - dpi * (6 + 15 * k) // 10 for k in reversed(range(len(table[0]) - 1))]
+    for row in table:
+        draw.text((dpi * 6 // 10, y), row[0], font=table_font, fill=0)
+        for x, value in zip(right_edges, row[1:], strict=True):
+            draw.text((x, y), value, font=table_font, fill=0, anchor="ra")
+        y += dpi * 25 // 100
+    image.save(path, "PDF", resolution=float(dpi))
+    return path

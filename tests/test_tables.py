@@ -55,6 +55,12 @@ def test_a_part_year_header_names_its_end_month() -> None:
     assert columns(only(text)) == [("utfall", "2025-04"), ("utfall", "2021-08"), ("budget", "2025")]
 
 
+@pytest.mark.parametrize("months", ["jan–jun", "jan-jun", "Jan–Jun"])
+def test_a_month_range_written_as_one_word_ends_at_its_last_month(months: str) -> None:
+    text = f"Mått\tUtfall {months} 2023\tUtfall {months} 2024\tMål 2024\nAndel\t1 %\t2 %\t3 %\n"
+    assert columns(only(text)) == [("utfall", "2023-06"), ("utfall", "2024-06"), ("mål", "2024")]
+
+
 # -- placing columns: only what the table says ----------------------------------------------------------------
 
 
@@ -91,6 +97,30 @@ def test_a_projection_places_none_of_its_bare_years() -> None:
     table = only("Antal\t2024\t2025\t2026\t2027\nBarn 1-5 år\t4 872\t4 800\t4 750\t4 700\n",
                  DocumentMeta(title="Nämndbudget 2025", kind="plan", period="2025"))
     assert columns(table) == [("", "")] * 4
+
+
+def test_a_column_whose_header_names_no_kind_or_year_is_kept_unplaced() -> None:
+    # the caption names a kind, but "Riket" and "Kommentar" say nothing of kind or year: no guess
+    table = only("Budget per verksamhet\nPost\tBudget 2025\tRiket\tKommentar\nBibliotek\t-1,0\t2,0\tÖkande\n")
+    assert columns(table) == [("budget", "2025"), ("", ""), ("", "")]
+    assert row(table, "Bibliotek") == {"Budget 2025": "-1,0", "Riket": "2,0", "Kommentar": "Ökande"}
+
+
+def test_a_row_with_a_kind_word_among_its_comments_does_not_end_the_table() -> None:
+    table = only("Mått\tMål 2024\tKommentar\nA\t1\tÖkande\nB\t2\tEnligt plan\nC\t3\tBudget saknas\n")
+    assert [r.label for r in table.rows] == ["A", "B", "C"]
+
+
+def test_a_sentence_after_a_table_is_not_read_into_its_leading_columns() -> None:
+    # "2025" and "öka" would fill the two leading outcome columns: a sentence of running text ends the table
+    text = ("Mått\tUtfall 2023\tUtfall 2024\tMål 2025\nA\t1\t2\t3\n\nVerksamhetsplan 2025\n\n"
+            "Nämnden ska under 2025 öka andelen heltider och korta väntetiden till särskilt boende.\n")
+    assert [r.label for r in only(text).rows if r.placed] == ["A"]
+
+
+def test_a_heading_with_its_year_below_a_table_is_no_row_to_review() -> None:
+    text = "Mått\tUtfall 2023\tUtfall 2024\nA\t1\t2\n\nVerksamhetsplan 2025\n\nB\t3\t4\n"
+    assert [r.label for r in only(text).rows] == ["A", "B"]
 
 
 def test_two_columns_that_would_get_the_same_inferred_place_get_none() -> None:
@@ -192,6 +222,20 @@ def test_a_number_a_thousand_times_off_its_column_makes_the_row_unplaced() -> No
             "D 293 429 602 602 0\n")
     table = only(text, DocumentMeta(title="Rapport 2021", kind="report", period="2021"))
     assert [r.placed for r in table.rows] == [True, True, True, False]
+
+
+def test_whole_cells_of_different_magnitudes_are_read_as_drawn() -> None:
+    # tkr figures of small and large operations in one column: each a cell of its own, so no grouping was guessed
+    text = ("Post\tBudget 2021\tPrognos 2021\nNämnd\t-950\t-900\nIndivid- och familjeomsorg\t-185 000\t-190 000\n"
+            "LSS\t-820\t-800\nBistånd\t-710\t-700\n")
+    table = only(text, DocumentMeta(title="Rapport 2021", kind="report", period="2021"))
+    assert all(r.placed for r in table.rows)
+    assert row(table, "Individ- och familjeomsorg") == {"Budget 2021": "-185 000", "Prognos 2021": "-190 000"}
+
+
+def test_a_label_hyphenated_at_its_wrap_is_made_whole() -> None:
+    text = "Indikator\tUtfall 2023\tMål 2024\nAndel medarbetare med undersköterske-\t50 %\t60 %\nkompetens\n"
+    assert [r.label for r in only(text).rows] == ["Andel medarbetare med undersköterskekompetens"]
 
 
 def test_a_label_written_above_and_below_its_values_is_joined() -> None:

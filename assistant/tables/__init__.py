@@ -89,7 +89,7 @@ def _read_table(lines: list[Line], header: Header, text: str, meta: DocumentMeta
         i += 1
     if not state.rows:
         return None, header.first + 1
-    state.rows = _check_magnitudes(state.rows)
+    state.rows = _check_magnitudes(state.rows, text)
     start = lines[header.first].start
     context = _context(caption, _section_at(text, start, sections), meta, lex)
     table = Table(
@@ -108,13 +108,15 @@ def _take(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
     if _HEADING.match(line.text):
         return False  # "4.1 Uppföljning drift delår": a numbered heading ends the table
     reading = read_row(line, text, state.columns, state.lead)
+    if reading is not None and not reading.placed and not line.tabbed and _years_only(reading):
+        reading = None  # "Verksamhetsplan 2025": a heading with its year (the next page's), no row
     if reading is not None and not reading.label.strip() and state.carry and state.since_row <= 2:
         return _carry_on(state, line, text, lex)
-    if reading is not None and not reading.placed and len(reading.label.split()) >= 8:
-        return False  # running text with figures in it: the table has ended
+    if reading is not None and (not reading.placed or reading.partial) and len(reading.label.split()) >= 8:
+        return False  # running text with figures in it ('Nämnden ska under 2025 öka …'): the table has ended
     if (reading is None or not reading.placed) and _continues_label(line.text, state, lex):
         last = state.rows[-1]  # "sjukfrånvaro 60" / "dagar eller mer": the label goes on, figures and all
-        state.rows[-1] = last.model_copy(update={"label": _joined(last.label, line.text.strip(), state.words),
+        state.rows[-1] = last.model_copy(update={"label": _joined(last.label, line.text.strip(), state.words, lex),
                                                  "end": max(last.end, line.end)})
         return True
     if reading is None:
@@ -147,6 +149,10 @@ def _take(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
     return True
 
 
+def _years_only(reading: RowReading) -> bool:
+    return bool(reading.values) and all(_YEARS.fullmatch(v.text.strip()) for v in reading.values)
+
+
 def _carry_on(state: _Open, line: Line, text: str, lex: Lexicon) -> bool:
     """Values that go on below an unplaced row ('Summa kostnader 204' / '736' / '199' …): read with it."""
     state.carry += pieces(text, line.start, line.end)
@@ -167,10 +173,11 @@ def _digits(value: str) -> int:
     return sum(ch.isdigit() for ch in value.split(",")[0])
 
 
-def _check_magnitudes(rows: list[TableRow]) -> list[TableRow]:
+def _check_magnitudes(rows: list[TableRow], text: str) -> list[TableRow]:
     """A row whose grouped number ('293 429 602 602') is three or more digits longer or shorter than what its
     column holds in the other rows was misread (small numbers written with spaces look like thousands): it is
-    kept unplaced rather than given a figure a thousand times off."""
+    kept unplaced rather than given a figure a thousand times off. A number that is a whole cell of its own
+    (the source drew the cell: PDF positions, Markdown, DOCX) was not read by grouping, and is never suspect."""
     columns: dict[int, list[int]] = {}
     for row in rows:
         for cell in row.cells if row.placed else []:
@@ -178,7 +185,8 @@ def _check_magnitudes(rows: list[TableRow]) -> list[TableRow]:
     out = []
     for row in rows:
         suspect = row.placed and any(
-            " " in cell.text.strip() and len(columns.get(cell.column, [])) >= 3
+            " " in cell.text.strip() and not _whole_cell(text, cell.start, cell.end)
+            and len(columns.get(cell.column, [])) >= 3
             and abs(_digits(cell.text) - sorted(columns[cell.column])[len(columns[cell.column]) // 2]) >= 3
             for cell in row.cells)
         if suspect:
@@ -186,6 +194,15 @@ def _check_magnitudes(rows: list[TableRow]) -> list[TableRow]:
                                                                   for c in row.cells]})
         out.append(row)
     return out
+
+
+def _whole_cell(text: str, start: int, end: int) -> bool:
+    """text[start:end] is a whole tab-separated cell: a tab before it and a tab or line end after it."""
+    while start > 0 and text[start - 1] == " ":
+        start -= 1
+    while end < len(text) and text[end] == " ":
+        end += 1
+    return start > 0 and text[start - 1] == "\t" and (end == len(text) or text[end] in "\t\n")
 
 
 def _code_start(state: _Open, line: Line) -> bool:
@@ -218,8 +235,9 @@ def _continues_label(line: str, state: _Open, lex: Lexicon) -> bool:
     return words[0][:1].isdigit() and line.strip() in lex.qualifier_after_any(line)
 
 
-def _joined(label: str, more: str, vocabulary: set[str]) -> str:
-    return _fragments(f"{label} {more}", vocabulary)
+def _joined(label: str, more: str, vocabulary: set[str], lex: Lexicon) -> str:
+    """A label and the line that goes on with it ('Andel medarbetare med undersköterske-' / 'kompetens')."""
+    return _fragments(_wrapped(f"{label} {more}", lex), vocabulary)
 
 
 def _fragments(label: str, vocabulary: set[str]) -> str:

@@ -19,6 +19,7 @@ _YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)-(\d{2})$")
 _RANGE = re.compile(r"^((?:19|20)\d\d)\s*[/–-]\s*((?:19|20)\d\d)$")
 _FOOTNOTED_YEAR = re.compile(r"^((?:19|20)\d\d)\d{1,2}$")  # "20224": 2022 with footnote 4
 _MONTH_YEAR = re.compile(r"^([a-zåäö]+)-?(\d{2})$")  # "jun-21"
+_MONTH_RANGE = re.compile(r"^([a-zåäö]+)\.?\s*[-–]\s*([a-zåäö]+)\.?$")  # "jan–jun", "jan-aug"
 
 
 @dataclass
@@ -32,6 +33,7 @@ class HeaderToken:
     kind: str = ""
     period: str = ""
     month: int = 0
+    first_month: int = 0  # a range in one word ("jan–jun"): its first month; month is its last
     multi_year: bool = False
 
 
@@ -59,6 +61,11 @@ class Column:
 
     def header(self) -> str:
         return " ".join(w.text for w in self.words)
+
+    @property
+    def named(self) -> bool:
+        """The header names a kind, a year or period, a month, a part of the year or a group."""
+        return bool(self.kind or self.year or self.period or self.first_month or self.span or self.dimension)
 
     @property
     def multi_year(self) -> bool:
@@ -134,6 +141,8 @@ def _classify_one(token: HeaderToken, lexicon: Lexicon) -> None:
         token.role, token.period = "period", f"{m[1]}/{m[2]}"
     elif bare in lexicon.months:
         token.role, token.month = "month", lexicon.months[bare]
+    elif (m := _MONTH_RANGE.match(folded)) and m[1] in lexicon.months and m[2] in lexicon.months:
+        token.role, token.first_month, token.month = "month", lexicon.months[m[1]], lexicon.months[m[2]]
     elif (m := _MONTH_YEAR.match(folded)) and m[1] in lexicon.months:
         token.role, token.month, token.period = "period", lexicon.months[m[1]], f"20{m[2]}-{lexicon.months[m[1]]:02d}"
     elif folded in ("-", "–", "—"):
@@ -199,12 +208,12 @@ def _add_period(columns: list[Column], token: HeaderToken) -> None:
 def _add_month(columns: list[Column], token: HeaderToken) -> None:
     continues = token.text[:1] in "-–" or (columns and columns[-1].words[-1].role == "dash")
     if not columns or (columns[-1].year and token.role == "month" and not continues):
-        columns.append(Column([token], first_month=token.month, last_month=token.month))
+        columns.append(Column([token], first_month=token.first_month or token.month, last_month=token.month))
         return
     current = columns[-1]
     current.words.append(token)
     if token.role == "month":
-        current.first_month = current.first_month or token.month
+        current.first_month = current.first_month or token.first_month or token.month
         current.last_month = token.month
         current.open_range = bool(current.year) and bool(continues)
 
@@ -273,6 +282,8 @@ class Context:
 
 def place(column: Column, context: Context) -> tuple[str, str, str]:
     """(kind, period, source) of a column; '' where the table does not say (never a guess)."""
+    if not column.named:
+        return "", "", ""  # "Riket", "Kommentar": the header names no kind, year, month, span or group
     kind = column.kind or ("utfall" if column.span else "" if column.year else context.caption_kind)
     period = column.placed_period()
     source = ""

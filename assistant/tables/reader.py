@@ -157,9 +157,14 @@ def _one_line_header(line: Line, text: str, lexicon: Lexicon) -> Header | None:
             continue
         tokens = classify(text, a, b, lexicon)
         values = _trailing_values(tokens)
+        if line.tabbed and index > 0 and values and len(values) == len(tokens):
+            return None  # a cell of figures only: a table row ('… 17 089 | Enligt plan'), never a header
         if values and (index > 0 or not line.tabbed):
             tokens = tokens[: len(tokens) - len(values)]
         words, cols = columns_of(tokens)
+        if not cols and columns and line.tabbed and 0 < len(words) <= 4:
+            columns.append(Column(list(words)))  # "Riket", "Kommentar": a column whose header names no kind or year
+            continue
         if not cols:
             if columns or len(words) > 6:
                 return None  # words after the columns, or a sentence: not a header
