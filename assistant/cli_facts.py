@@ -65,12 +65,14 @@ def diff_facts(committed: list[Fact], extracted: list[Fact]) -> list[str]:
 @facts_app.command()
 def extract(
     corpus: CorpusOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Utfil (standard: <korpus>/indicators.csv).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Utfil (standard: <korpus>/extracted.csv; de granskade fakta i indicators.csv skrivs aldrig "
+        "över).")] = None,
 ) -> None:
-    """Extrahera kandidatfakta ur varje indikatortabell (och raderna som behöver granskas)."""
+    """Extrahera kandidatfakta ur varje tabell (och raderna som behöver granskas), ogranskade."""
     corpus = corpus_folder(corpus)
     result = extract_corpus(corpus)
-    out = out or corpus / "indicators.csv"
+    out = out or corpus / "extracted.csv"
     review = out.with_name("needs_review.csv")
     write_facts_csv(result.facts, out)
     write_review_csv(result.needs_review, review)
@@ -79,22 +81,27 @@ def extract(
 
 @facts_app.command()
 def check(corpus: CorpusOpt = None, facts: FactsOpt = None) -> None:
-    """Extrahera på nytt och misslyckas om något skiljer sig från de granskade, incheckade fakta."""
+    """Kontrollera att varje granskat faktum står kvar på sin plats och att extraktionen inte säger emot det."""
+    from assistant.facts import corpus_documents, extract_documents
+    from assistant.facts.check import check_reviewed
+
     corpus = corpus_folder(corpus)
     path = facts or corpus / "indicators.csv"
     if not path.is_file():
         console.print(f"[red]Faktafilen {path} saknas; kör 'assistant facts extract' och granska resultatet.[/red]")
         raise typer.Exit(1)
-    differences = diff_facts(read_facts_csv(path), extract_corpus(corpus).facts)
-    if differences:
-        console.print(f"[red]Omextraktionen skiljer sig från {path} ({len(differences)} skillnader):[/red]")
-        for line in differences[:50]:
-            console.print(f"  {line}", markup=False)
-        if len(differences) > 50:
-            console.print(f"  … och {len(differences) - 50} till")
-        console.print("Granska ändringen; om den är rätt, kör 'assistant facts extract' och checka in filen.")
+    reviewed = read_facts_csv(path)
+    documents = corpus_documents(corpus)
+    problems = check_reviewed(reviewed, documents, extract_documents(documents).facts)
+    if problems:
+        console.print(f"[red]{len(problems)} granskade fakta håller inte mot dokumenten ({path}):[/red]")
+        for problem in problems[:50]:
+            console.print(f"  {problem}", markup=False)
+        if len(problems) > 50:
+            console.print(f"  … och {len(problems) - 50} till")
+        console.print("Granska om dem (fliken Fakta eller 'assistant facts review') och checka in filen.")
         raise typer.Exit(1)
-    console.print(f"OK: {path} stämmer med tabellerna i korpusen.")
+    console.print(f"OK: alla {len(reviewed)} granskade fakta i {path} står kvar och extraktionen säger inte emot dem.")
 
 
 ReviewOpt = Annotated[str | None, typer.Option(

@@ -121,6 +121,10 @@ class FactDB:
             if rows:
                 conn.execute(insert(FACTS), rows)
 
+    def replace(self, document: SourceDocument) -> None:
+        """A new reading of a document the store holds: extracted again, reviews of unchanged facts kept."""
+        self.add(document)
+
     def remove(self, document_id: str) -> None:
         """Forget a document's facts."""
         with self.engine.begin() as conn:

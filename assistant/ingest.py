@@ -30,7 +30,18 @@ Progress = Callable[[str, int, int], None]
 log = logging.getLogger(__name__)
 
 # Files that describe the corpus rather than belong to it: the manifest and the reviewed fact set.
-_SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv"}
+_SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv", "extracted.csv"}
+
+
+def reader_version() -> str:
+    """How a file becomes a document: the PDF reading, the cleaning, the table finding and the fact extraction.
+    A file read by another version is read again when it is ingested again, even with the same bytes."""
+    from assistant.clean import CLEANER_VERSION
+    from assistant.facts import EXTRACTOR_VERSION
+    from assistant.pdftext import PDFTEXT_VERSION
+    from assistant.tables import TABLES_VERSION
+
+    return f"pdf{PDFTEXT_VERSION}.clean{CLEANER_VERSION}.tables{TABLES_VERSION}.facts{EXTRACTOR_VERSION}"
 # No plan or report has a line this long; such a file is data (minified, base64), and chunking it takes minutes.
 MAX_LINE_CHARS = 100_000
 
@@ -46,6 +57,9 @@ class IndexSink(Protocol):
     def remove(self, document_id: str) -> None:
         """Forget one document (absent ids are ignored)."""
         ...
+
+    # A sink may also have replace(document): take a new reading of a document it holds, keeping what it can
+    # (the fact store keeps the reviews of unchanged facts); without it, replace_in removes and adds.
 
 
 @dataclass
@@ -111,6 +125,16 @@ def add_to(sink: IndexSink, document: SourceDocument, progress: Callable[[int, i
         sink.add(document, progress=progress)  # type: ignore[call-arg]
     else:
         sink.add(document)
+
+
+def replace_in(sink: IndexSink, document: SourceDocument, progress: Callable[[int, int], None] | None) -> None:
+    """Put a new reading of a document the sink holds in place of the old one."""
+    replace = getattr(sink, "replace", None)
+    if callable(replace):
+        replace(document)
+        return
+    sink.remove(document.id)
+    add_to(sink, document, progress)
 
 
 def failure_reason(exc: Exception) -> str:
@@ -237,6 +261,8 @@ class Ingestor:
                 continue
             doc = candidate.document
             existing = self.registry.entries.get(doc.id)
+            if existing is not None and existing.name == path.name and existing.reader != reader_version():
+                existing = None  # the same file, read by an older reader: read again (see _reread)
             if existing is not None or doc.id in seen:
                 same = existing.name if existing else seen[doc.id]
                 if same == path.name:
@@ -304,6 +330,9 @@ class Ingestor:
         threshold = self.settings.ingest.duplicate_threshold
         doc = cand.document
         previous = self.registry.by_name(doc.name)
+        if previous is not None and previous.id == doc.id and previous.status == "indexed":
+            self._reread(cand, previous, report, chunks)
+            return
         pool = [e for e in self.registry.indexed() if previous is None or e.id != previous.id]
         best = max(pool, key=lambda e: similarity(cand.signature, e.signature), default=None)
         score = similarity(cand.signature, best.signature) if best else 0.0
@@ -312,6 +341,22 @@ class Ingestor:
             return
         replaced = best if best is not None and score >= threshold else None
         self._add_primary(cand, previous, replaced, score, report, chunks)
+
+    def _reread(self, cand: _Candidate, previous: RegistryEntry, report: IngestReport,
+                chunks: Callable[[int, int], None] | None) -> None:
+        """The same file read again by a newer reader: its index entries and facts are replaced in place (the
+        fact store keeps the reviews of facts that did not change)."""
+        doc = cand.document
+        self._touched.append(doc.id)
+        self.registry.save_document(doc)
+        for sink in self.sinks:
+            replace_in(sink, doc, chunks)
+        entry = self._entry(cand, "indexed")
+        entry.added_at = previous.added_at
+        self.registry.entries[doc.id] = entry
+        self.registry.save()
+        report.outcomes.append(FileOutcome(doc.name, "updated", document_id=doc.id,
+                                           reason="läst på nytt med en nyare tolkning av filen"))
 
     def _rollback(self, cand: _Candidate) -> None:
         """After a failure part-way through one file: back to the last commit, for the registry and the sinks."""
@@ -341,7 +386,7 @@ class Ingestor:
         return RegistryEntry(
             id=doc.id, name=doc.name, sha256=doc.sha256, meta=doc.meta, status=status,
             quality=doc.quality, chars=len(doc.text), sections=len(doc.sections), pages=len(doc.pages),
-            signature=cand.signature,
+            signature=cand.signature, reader=reader_version(),
         )
 
     def _record_duplicate(

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
+PDFTEXT_VERSION = "3"  # bump when the words-to-text reading changes: stored documents are read again
+
 _NUMERIC = re.compile(r"^[<>]?[-−–]?\d[\d\s]*(?:[,.]\d+)?\s?%?$|^(?:saknas|IU\.?|-|–|\*{1,3})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 ALIGN = 8.0  # points: right edges this close stand in one column

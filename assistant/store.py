@@ -115,6 +115,7 @@ class RegistryEntry(BaseModel):
     sections: int = 0
     pages: int = 0
     signature: list[int] = Field(default_factory=list, repr=False)
+    reader: str = Field("", description="The reader version the file was read with (see ingest.reader_version).")
     added_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 

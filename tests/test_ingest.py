@@ -359,3 +359,34 @@ def test_progress_moves_per_chunk_within_one_document(tmp_path: Path) -> None:
     assert len(chunks) >= total // 32  # many steps for one document, not one per document
     assert [done for done, _ in chunks] == sorted(done for done, _ in chunks)
     assert [e for e in events if e[0] == "indexerar"] == [("indexerar", 0, 1), ("indexerar", 1, 1)]
+
+
+def test_a_file_read_by_an_older_reader_is_read_again_in_place_keeping_its_reviews(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.ingest as ingest_module
+    from assistant.pipeline import build_factdb, build_index, build_ingestor
+
+    settings = hash_settings(tmp_path)
+    folder = write_plans(tmp_path / "in", ["a.txt"])
+    (folder / "a.txt").write_text(plan_text("a.txt", 20) + "\nNyckeltal\nIndikator\tUtfall 2024\tBudget 2025\n"
+                                  "Besök\t88 120\t91 300\n", encoding="utf-8")
+    assert build_ingestor(settings).ingest([folder]).outcomes[0].status == "ingested"
+    facts = build_factdb(settings)
+    first = facts.facts()
+    assert first
+    facts.review([first[0].id], "approve", who="granskare")
+    chunks = len(build_index(settings, sync=False).lexical.records)
+    assert build_ingestor(settings).ingest([folder]).outcomes[0].status == "unchanged"
+
+    monkeypatch.setattr(ingest_module, "reader_version", lambda: "a newer reader")
+    outcome = build_ingestor(settings).ingest([folder]).outcomes[0]
+    assert outcome.status == "updated" and "på nytt" in outcome.reason
+    registry = Registry(settings.data_dir)
+    assert [(e.name, e.reader) for e in registry.entries.values()] == [("a.txt", "a newer reader")]
+    assert registry.load_document(outcome.document_id).text  # the stored document is there
+    index = build_index(settings, sync=False)
+    assert len(index.lexical.records) == chunks and index.document_ids() == {outcome.document_id}  # not doubled
+    again = {f.id: f.review for f in build_factdb(settings).facts()}
+    assert set(again) == {f.id for f in first} and again[first[0].id] == "reviewed"
+    assert build_ingestor(settings).ingest([folder]).outcomes[0].status == "unchanged"

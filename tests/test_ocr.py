@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.compose import CANNOT_ANSWER_NOTE_OCR
 from assistant.facts.extract import facts_of
 from assistant.ingest import read_document
+from assistant.language.messages import message
 from assistant.ocr import tesseract_available
 from assistant.service import AssistantService
 from assistant.settings import Settings
@@ -80,7 +80,7 @@ def test_an_ingested_scan_is_answered_and_its_citations_say_ocr(scan: Path, tmp_
     assert "38" in answer.answer
     assert ("Väntetid till särskilt boende, dagar", "2024", "38") in {(f.indicator, f.period, f.value)
                                                                      for f in answer.facts}
-    assert CANNOT_ANSWER_NOTE_OCR in answer.answer
+    assert message("answering", "ocr_note") in answer.answer
     typed = service.ask(AskRequest(question="Hur många besök hade biblioteken 2024?"))
     assert [c.ocr for c in typed.citations if c.document == "bibliotek-2024.txt"] == [False]
-    assert CANNOT_ANSWER_NOTE_OCR not in typed.answer
+    assert message("answering", "ocr_note") not in typed.answer

@@ -251,3 +251,25 @@ def test_a_numbered_heading_ends_a_table_but_a_project_code_row_does_not() -> No
             "4.1 Uppföljning drift\n")
     table = only(text)
     assert [r.label for r in table.rows] == ["3510 Gång- och cykelbro, utgift"]
+
+
+def test_small_numbers_grouped_into_a_huge_one_beside_a_normal_row_are_unplaced() -> None:
+    # a two-row table: '365 300 559 559' would be one figure a hundred million times larger than '7 188'
+    text = ("RESULTAT NETTO (tkr) Utfall 2020-08 Utfall 2021-08 Budget 2021 Prognos 2021 Avvikelse helår\n"
+            "40 Nämnd 365 300 559 559 0\n41 Förvaltningsledning 7 188 5 983 11 993 10 543 1 450\n")
+    table = only(text, DocumentMeta(title="Delårsrapport augusti 2021", kind="report", period="2021"))
+    by_label = {r.label: r for r in table.rows}
+    assert not by_label["40 Nämnd"].placed and all(c.column == -1 for c in by_label["40 Nämnd"].cells)
+    assert row(table, "41 Förvaltningsledning")["Budget 2021"] == "11 993"
+
+
+def test_rows_one_value_wider_than_the_header_unplace_a_row_fitted_by_grouping() -> None:
+    # the header lost a column; '0 500 0 500 500 0' fits five columns only as '500 500', its neighbours have six
+    text = ("INVESTERINGAR Utfall 2021-08 Budget 2021 Prognos 2021 Avvikelse helår Plan 2022\n"
+            "5411 Förstudie 2 651 0 1 402 1 402 2 202 -800\n"
+            "7401 Hagen 295 10 000 0 10 000 10 000 0\n"
+            "4150 Inventarier 0 500 0 500 500 0\n")
+    table = only(text, DocumentMeta(title="Delårsrapport augusti 2021", kind="report", period="2021"))
+    assert not any(r.placed for r in table.rows if r.label == "4150 Inventarier")
+    fitted = "Utfall 2021-08 Budget 2021 Prognos 2021 Avvikelse helår Plan 2022\nA 1 200 2 300 3 4 5\nB 6 7 8 9 10\n"
+    assert all(r.placed for r in only(fitted, REPORT_2025).rows)  # one wide row alone proves nothing

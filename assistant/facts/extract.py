@@ -20,7 +20,7 @@ from assistant.numbers import missing_marker, try_parse_number
 from assistant.types import DocumentMeta, Fact, SourceDocument, Table, TableCell, TableColumn, TableRow, content_id
 
 _KOLADA = re.compile(r"\(([UN]\d{5})\)")
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 
 class ExtractionResult(BaseModel):

@@ -24,10 +24,10 @@ from assistant.tables.reader import (
 from assistant.tables.reader import (
     read_pieces as _read_pieces,
 )
-from assistant.tables.values import Piece, pieces
+from assistant.tables.values import Piece, greedy_values, pieces
 from assistant.types import DocumentMeta, PageSpan, Section, Table, TableRow, content_id
 
-TABLES_VERSION = "2"
+TABLES_VERSION = "3"
 _YEARS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.? [A-ZÅÄÖ][a-zåäö]+(?: [^\d\s]+){0,8}$")
 _CAPTION_LINK = re.compile(r"^\s*tabell\s+[\w.-]+\s*$", re.IGNORECASE)
@@ -89,7 +89,7 @@ def _read_table(lines: list[Line], header: Header, text: str, meta: DocumentMeta
         i += 1
     if not state.rows:
         return None, header.first + 1
-    state.rows = _check_magnitudes(state.rows, text)
+    state.rows = _check_column_count(_check_magnitudes(state.rows, text), state.columns, text)
     start = lines[header.first].start
     context = _context(caption, _section_at(text, start, sections), meta, lex)
     table = Table(
@@ -175,9 +175,10 @@ def _digits(value: str) -> int:
 
 def _check_magnitudes(rows: list[TableRow], text: str) -> list[TableRow]:
     """A row whose grouped number ('293 429 602 602') is three or more digits longer or shorter than what its
-    column holds in the other rows was misread (small numbers written with spaces look like thousands): it is
-    kept unplaced rather than given a figure a thousand times off. A number that is a whole cell of its own
-    (the source drew the cell: PDF positions, Markdown, DOCX) was not read by grouping, and is never suspect."""
+    column holds in the other rows (see _off_by_groups) was misread (small numbers written with spaces look like
+    thousands): it is kept unplaced rather than given a figure a thousand times off. A number that is a whole
+    cell of its own (the source drew the cell: PDF positions, Markdown, DOCX) was not read by grouping, and is
+    never suspect."""
     columns: dict[int, list[int]] = {}
     for row in rows:
         for cell in row.cells if row.placed else []:
@@ -186,14 +187,45 @@ def _check_magnitudes(rows: list[TableRow], text: str) -> list[TableRow]:
     for row in rows:
         suspect = row.placed and any(
             " " in cell.text.strip() and not _whole_cell(text, cell.start, cell.end)
-            and len(columns.get(cell.column, [])) >= 3
-            and abs(_digits(cell.text) - sorted(columns[cell.column])[len(columns[cell.column]) // 2]) >= 3
+            and _off_by_groups(_digits(cell.text), columns.get(cell.column, []))
             for cell in row.cells)
         if suspect:
             row = row.model_copy(update={"placed": False, "cells": [c.model_copy(update={"column": -1})
                                                                   for c in row.cells]})
         out.append(row)
     return out
+
+
+def _value_run(text: str, row: TableRow) -> list[Piece]:
+    """The row's figures after its last word (a code before the label, '41 Förvaltningsledning', is not one)."""
+    run = pieces(text, row.start, row.end)
+    last_word = max((i for i, p in enumerate(run) if p.kind == "word"), default=-1)
+    return [p for p in run[last_word + 1:] if p.kind != "word"]
+
+
+def _check_column_count(rows: list[TableRow], ncols: int, text: str) -> list[TableRow]:
+    """When two or more rows read naturally as one value more than the header has columns, the header has lost a
+    column (a header word split over lines): a row of one piece more than the columns, fitted to them only by
+    grouping two of its numbers ('0 500 0 500 500 0' as five values with '500 500'), is then misread too and is
+    kept unplaced."""
+    runs = [_value_run(text, r) for r in rows]
+    if sum(1 for run in runs if len(greedy_values(text, run)) == ncols + 1) < 2:
+        return rows
+    out = []
+    for row, run in zip(rows, runs, strict=True):
+        if row.placed and len(row.cells) == ncols and len(run) == ncols + 1:
+            row = row.model_copy(update={"placed": False, "cells": [c.model_copy(update={"column": -1})
+                                                                  for c in row.cells]})
+        out.append(row)
+    return out
+
+
+def _off_by_groups(digits: int, column: list[int]) -> bool:
+    """Three or more digits off the column's median (three rows or more), or six or more above the column's
+    smallest figure when the table has only two rows ('365 300 559 559' above '7 188')."""
+    if len(column) >= 3:
+        return abs(digits - sorted(column)[len(column) // 2]) >= 3
+    return len(column) == 2 and digits - min(column) >= 6
 
 
 def _whole_cell(text: str, start: int, end: int) -> bool:
