@@ -9,10 +9,10 @@ import http
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -280,7 +280,22 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
     raw, service = service, cast(AssistantService, _Prepared(service, ready))
     jobs = JobRunner(service)
     logins = Logins(service, users) if users is not None else None
+    app = FastAPI(title=API_TITLE, version="1", lifespan=_lifespan(raw, ready, prepare),
+                  description="Frågor med källhänvisningar, utkast och dokumenthantering. Alla fel: {\"error\": …}.")
+    app.add_middleware(ClientAddress)
+    _install_error_handlers(app)
+    current_user = Depends(api_user(service, logins))
+    app.include_router(_question_router(service, current_user))
+    app.include_router(_document_router(service, jobs, current_user))
+    app.include_router(fact_router(service, current_user, ERRORS))
+    _add_health_and_unknown(app, service, ready, login=users is not None)
+    if ui:
+        app = _mount_ui(app, service, users, jobs, logins)
+    return app
 
+
+def _lifespan(raw: AssistantService, ready: threading.Event,
+              prepare: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     def prepare_then_open() -> None:
         try:
             _prepare(raw)
@@ -297,10 +312,11 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
             ready.set()
         yield
 
-    app = FastAPI(title=API_TITLE, version="1", lifespan=lifespan,
-                  description="Frågor med källhänvisningar, utkast och dokumenthantering. Alla fel: {\"error\": …}.")
-    app.add_middleware(ClientAddress)
-    current_user = Depends(api_user(service, logins))
+    return lifespan
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every error as {"error": …} in Swedish, with the right status."""
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -319,7 +335,12 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         log.exception("Oväntat fel i API:t", exc_info=exc)
         return _error(500, "Ett internt fel inträffade. Försök igen, eller kontakta den som driver tjänsten.")
 
-    @app.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["frågor"])
+
+def _question_router(service: AssistantService, current_user: Any) -> APIRouter:
+    """POST /api/ask and POST /api/draft."""
+    router = APIRouter()
+
+    @router.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["frågor"])
     def ask(body: AskBody, user: User = current_user) -> Answer:
         """Answer a question with citations (document, section, character span, quote), or refuse."""
         if not body.question.strip():
@@ -330,7 +351,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
             history=[(t.question, t.answer) for t in body.history], user=user.name, roles=user.roles,
         ))
 
-    @app.post("/api/draft", responses=ERRORS, tags=["utkast"])
+    @router.post("/api/draft", responses=ERRORS, tags=["utkast"])
     def draft(body: DraftBody, user: User = current_user) -> dict[str, Any]:
         """A draft whose every figure is checked against the fact set: text, facts, citations, findings, passed."""
         municipality, nämnd = resolve_filters(service, body.municipality, body.body, user.roles)
@@ -344,12 +365,19 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         result: Any = run_draft(service, request, user)
         return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
 
-    @app.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])
+    return router
+
+
+def _document_router(service: AssistantService, jobs: JobRunner, current_user: Any) -> APIRouter:
+    """The documents (list, upload as a job, delete) and the upload jobs."""
+    router = APIRouter()
+
+    @router.get("/api/documents", response_model=list[DocumentOut], responses=ERRORS, tags=["dokument"])
     def documents(user: User = current_user) -> list[dict[str, Any]]:
         """The ingested files the user may read: primary documents and duplicates, with metadata and status."""
         return [document_record(e) for e in service.documents(user.roles)]
 
-    @app.post("/api/documents", status_code=202, response_model=JobOut, responses=ERRORS, tags=["dokument"])
+    @router.post("/api/documents", status_code=202, response_model=JobOut, responses=ERRORS, tags=["dokument"])
     def upload(
         files: Annotated[list[UploadFile], File(description="PDF, DOCX, TXT eller MD")],
         municipality: Annotated[str, Form()] = "",
@@ -373,7 +401,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         job = jobs.submit(staged.job_id, user.name, staged.paths, staged.metadata, staged.rejected)
         return JSONResponse(_job_out(job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
 
-    @app.get("/api/jobs/{job_id}", response_model=JobOut, responses=ERRORS, tags=["dokument"])
+    @router.get("/api/jobs/{job_id}", response_model=JobOut, responses=ERRORS, tags=["dokument"])
     def job_status(job_id: str, user: User = current_user) -> dict[str, Any]:
         """An upload job: status, progress per chunk of the document being indexed, and one outcome per file."""
         job = jobs.get(job_id)
@@ -381,7 +409,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
             raise NotFoundError("Jobbet finns inte.")
         return _job_out(job)
 
-    @app.delete("/api/documents/{doc_id}", responses=ERRORS, tags=["dokument"])
+    @router.delete("/api/documents/{doc_id}", responses=ERRORS, tags=["dokument"])
     def delete(doc_id: str, user: User = current_user) -> dict[str, str]:
         """Delete a document with its chunks, facts and duplicates."""
         if not user.is_admin:
@@ -392,7 +420,11 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         remove_upload(service, entry.name)
         return {"deleted": doc_id, "name": entry.name}
 
-    app.include_router(fact_router(service, current_user, ERRORS))
+    return router
+
+
+def _add_health_and_unknown(app: FastAPI, service: AssistantService, ready: threading.Event, *, login: bool) -> None:
+    """/api/health, then the catch-all under /api (registered last, after every router)."""
 
     @app.get("/api/health", tags=["drift"])
     def health() -> Any:
@@ -400,7 +432,7 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
         the loopback operator when it is off); 503 with status 'starting' while the index opens."""
         if not ready.is_set():
             return JSONResponse({"status": "starting"}, status_code=503)
-        return service.health() if users is None else {"status": "ok"}
+        return service.health() if not login else {"status": "ok"}
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
                    include_in_schema=False)
@@ -412,32 +444,35 @@ def create_app(service: AssistantService, *, ui: bool = True, prepare: bool = Tr
                           headers={"Allow": ", ".join(sorted(allowed))})
         return _error(404, f"Adressen /api/{rest} finns inte. Se /docs för API:ts adresser.")
 
-    if ui:
-        import gradio as gr
 
-        from assistant.app import SwedishPages, build_app, page_options
+def _mount_ui(app: FastAPI, service: AssistantService, users: UserStore | None, jobs: JobRunner,
+              logins: Logins | None) -> FastAPI:
+    """The Gradio app at /, behind the same login as the API when users are configured."""
+    import gradio as gr
 
-        app.add_middleware(SwedishPages)
+    from assistant.app import SwedishPages, build_app, page_options
 
-        async def gradio_auth(name: str, password: str) -> bool:
-            assert logins is not None
-            address = CLIENT_ADDRESS.get()
+    app.add_middleware(SwedishPages)
 
-            def check() -> bool:
-                try:
-                    return logins.check(name, password, address, "app", audit_success=True) is not None
-                except TooManyAttempts:
-                    return False  # the page says the credentials were wrong; the back-off is in the audit log
+    async def gradio_auth(name: str, password: str) -> bool:
+        assert logins is not None
+        address = CLIENT_ADDRESS.get()
 
-            return await run_in_threadpool(check)
+        def check() -> bool:
+            try:
+                return logins.check(name, password, address, "app", audit_success=True) is not None
+            except TooManyAttempts:
+                return False  # the page says the credentials were wrong; the back-off is in the audit log
 
-        app = gr.mount_gradio_app(
-            app, build_app(service, users, jobs), path="/",
-            auth=gradio_auth if users is not None else None,
-            auth_message="Logga in med ditt användarnamn och lösenord." if users is not None else None,
-            max_file_size=int(settings.app.max_upload_mb * 1024 * 1024), show_error=True, ssr_mode=False,
-            footer_links=[{"label": "JSON-API", "url": "/docs"}], **page_options(),
-        )
+        return await run_in_threadpool(check)
+
+    app = gr.mount_gradio_app(
+        app, build_app(service, users, jobs), path="/",
+        auth=gradio_auth if users is not None else None,
+        auth_message="Logga in med ditt användarnamn och lösenord." if users is not None else None,
+        max_file_size=int(service.settings.app.max_upload_mb * 1024 * 1024), show_error=True, ssr_mode=False,
+        footer_links=[{"label": "JSON-API", "url": "/docs"}], **page_options(),
+    )
     return app
 
 
