@@ -145,6 +145,17 @@ def test_verification_rejects_a_number_no_cited_passage_holds() -> None:
     assert check_answer("Sjukfrånvaron var 5,9 procent [7].", [cite])[0].startswith("okänd källnyckel")
 
 
+def test_verification_reads_a_cell_with_a_rank_and_a_month_header_as_the_document_has_them() -> None:
+    row = Citation(key="1", document="d", start=0, end=10, quote="Hemtjänstindex\tsaknas\t52,5 (plats 121)",
+                   header="2021\t2022")
+    assert unsupported_numbers("Hemtjänstindex – 2022: 52,5 (plats 121) [1]", [row]) == []
+    assert unsupported_numbers("Hemtjänstindex – 2022: 52,5 (plats 12) [1]", [row]) == ["52,5 (plats 12)"]
+    months = Citation(key="1", document="d", start=0, end=10, quote="Andel heltid % 78,1 88,2", header="jun-20 jun-21")
+    assert unsupported_numbers("Andel heltid % – jun-20: 78,1; jun-21: 88,2 [1]", [months]) == []
+    assert unsupported_numbers("Andel heltid % – jun-22: 78,1 [1]", [months]) == ["22"]
+    assert unsupported_numbers("Resultatet blev -20 [1]", [months]) == ["-20"]
+
+
 def test_a_list_introduction_brings_its_items_and_a_why_question_its_reason() -> None:
     units = DocumentUnits(DOC)
     intro = next(u for u in units.units if u.text.startswith("Nämnden har följande risker"))

@@ -273,3 +273,29 @@ def test_rows_one_value_wider_than_the_header_unplace_a_row_fitted_by_grouping()
     assert not any(r.placed for r in table.rows if r.label == "4150 Inventarier")
     fitted = "Utfall 2021-08 Budget 2021 Prognos 2021 Avvikelse helår Plan 2022\nA 1 200 2 300 3 4 5\nB 6 7 8 9 10\n"
     assert all(r.placed for r in only(fitted, REPORT_2025).rows)  # one wide row alone proves nothing
+
+
+TAB_BLOCK = (
+    "Inom nämnden samlas totalt åtta produktionsområden.\n\n"
+    "Nämnd\tBrutto intäkt 2023\tBrutto kostnad 2023\tBudgeterat resultat 2023\tBrutto intäkt 2024\t"
+    "Brutto kostnad 2024\tBudgeterat resultat 2024\n"
+    "Ledning och internservice\t17,3\t-48,9\t-31,7\t17,6\t-54,3\t-36,7\n"
+    "Äldreboende\t30,7\t-318,5\t-287,7\t31,3\t-330,6\t-299,3\n"
+    "Totalt\t235,8\t-1031,4\t-795,6\t241,8\t-1 081,7\t-839,9\n"
+)
+
+
+def test_a_tab_header_whose_cells_name_their_columns_in_words_is_read_as_a_table() -> None:
+    [table] = find_tables(TAB_BLOCK, DocumentMeta(kind="plan", period="2024"))
+    assert [c.header for c in table.columns] == ["Brutto intäkt 2023", "Brutto kostnad 2023",
+                                                 "Budgeterat resultat 2023", "Brutto intäkt 2024",
+                                                 "Brutto kostnad 2024", "Budgeterat resultat 2024"]
+    total = table.rows[-1]
+    assert total.label == "Totalt" and [c.text for c in total.cells][4] == "-1 081,7" and total.cells[4].column == 4
+
+
+def test_a_bare_year_beside_a_column_of_the_same_year_with_another_kind_is_not_guessed() -> None:
+    [table] = find_tables(TAB_BLOCK, DocumentMeta(kind="plan", period="2024"))
+    placed = [(c.kind, c.period) for c in table.columns]
+    # 'Brutto intäkt 2023' lies before the plan's year, but its block holds the 2023 budget: neither is sure
+    assert placed == [("", ""), ("", ""), ("budget", "2023"), ("", ""), ("", ""), ("budget", "2024")]

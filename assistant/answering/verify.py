@@ -21,7 +21,18 @@ _MINUS = str.maketrans({"−": "-", "–": "-"})
 def _tokens(text: str) -> list[str]:
     """Words of a text with units and punctuation split off numbers ('5,9%' → '5,9', '%'; '-1,3;' → '-1,3')."""
     text = CITATION_KEY.sub(" ", text).translate(_MINUS)
-    return re.findall(r"[-+]?\d+(?:[,.]\d+)?|[^\W\d]+", text)
+    return re.findall(r"(?<![^\W_])[-+]?\d+(?:[,.]\d+)?|\d+(?:[,.]\d+)?|[^\W\d]+", text)
+
+
+def _numeric_runs(raw: str) -> list[list[str]]:
+    """The runs of figures in a number as found ('52,5 (plats 121)' → ['52,5'], ['121']; '216 123' is one run)."""
+    runs: list[list[str]] = [[]]
+    for token in _tokens(raw):
+        if token[:1].isdigit() or token[:1] in "-+":
+            runs[-1].append(token)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
 
 
 def _stands_in(number: list[str], words: list[str]) -> bool:
@@ -34,8 +45,8 @@ def unsupported_numbers(text: str, cited: list[Citation]) -> list[str]:
     sources = [_tokens(f"{c.header}\n{c.quote}") for c in cited]
     out = []
     for _, _, number in find_numbers(" ".join(CITATION_KEY.sub(" ", text).split())):
-        parts = [t for t in _tokens(number.raw) if t[:1].isdigit() or t[:1] in "-+"]
-        if parts and not any(_stands_in(parts, words) for words in sources):
+        runs = _numeric_runs(number.raw)
+        if runs and not all(any(_stands_in(run, words) for words in sources) for run in runs):
             out.append(number.raw)
     return out
 

@@ -278,6 +278,7 @@ class Context:
     report: bool
     distinct_years: bool = True  # the table's bare-year columns name different years
     projection: bool = False  # some bare-year column lies after the document's year
+    year_kinds: dict[str, set[str]] = field(default_factory=dict)  # the kinds other columns name for each year
 
 
 def place(column: Column, context: Context) -> tuple[str, str, str]:
@@ -315,7 +316,15 @@ def _part_year(column: Column) -> bool:
 
 def _bare_year_kind(year: str, context: Context) -> str:
     """A bare year column holds outcomes when it lies before the document's year, or is the year of an annual
-    report whose bare years are all different (a table of outcomes over the years, as '2023 | 2024 | Differens')."""
+    report whose bare years are all different (a table of outcomes over the years, as '2023 | 2024 | Differens');
+    never when another column of the same year names another kind ('Brutto intäkt 2023' beside 'Budgeterat
+    resultat 2023': the year's block may be the budget)."""
+    guess = _bare_year_guess(year, context)
+    named = context.year_kinds.get(year, set())
+    return "" if named and named != {guess} else guess
+
+
+def _bare_year_guess(year: str, context: Context) -> str:
     if not context.document_year:
         return ""
     if context.projection:

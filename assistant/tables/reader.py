@@ -162,6 +162,8 @@ def _one_line_header(line: Line, text: str, lexicon: Lexicon) -> Header | None:
         if values and (index > 0 or not line.tabbed):
             tokens = tokens[: len(tokens) - len(values)]
         words, cols = columns_of(tokens)
+        if line.tabbed and index > 0 and cols and words:
+            cols[0].words[:0], words = words, []  # a tab cell is one column: 'Brutto intäkt 2023' names it whole
         if not cols and columns and line.tabbed and 0 < len(words) <= 4:
             columns.append(Column(list(words)))  # "Riket", "Kommentar": a column whose header names no kind or year
             continue
@@ -175,7 +177,7 @@ def _one_line_header(line: Line, text: str, lexicon: Lexicon) -> Header | None:
         label += [w.text for w in words]
         columns += cols
         merged += [Value(t.text, t.start, t.end) for t in values] if line.tabbed and index > 0 else []
-    if not columns or _prose_like(label, columns, lexicon) or (len(columns) == 1 and not columns[0].kind):
+    if not columns or _prose_like(label, columns, lexicon, line.tabbed) or (len(columns) == 1 and not columns[0].kind):
         return None
     if merged and len(merged) != len(columns):
         merged = []
@@ -197,13 +199,14 @@ def _trailing_values(tokens: list[HeaderToken]) -> list[HeaderToken]:
     return out
 
 
-def _prose_like(label: list[str], columns: list[Column], lexicon: Lexicon) -> bool:
-    """A line of running text that names years ('Under 2023 och 2024 har …') is no header."""
+def _prose_like(label: list[str], columns: list[Column], lexicon: Lexicon, tabbed: bool = False) -> bool:
+    """A line of running text that names years ('Under 2023 och 2024 har …') is no header; in a line of tab
+    cells, words that name a column inside its own cell ('Brutto intäkt 2023') are no sign of prose."""
     loose = [w for w in label if w.lower() not in lexicon.label_head]
     extra = sum(len([x for x in c.words if x.role == "other"]) for c in columns)
     every = label + [w.text for c in columns for w in c.words]
     stop = sum(1 for w in every if w.lower() in lexicon.stop_sv and w.lower() not in ("i", "och", "tom"))
-    return stop >= 2 or len(loose) > 5 or extra > len(columns) + 1 or (
+    return stop >= 2 or len(loose) > 5 or (extra > len(columns) + 1 and not tabbed) or (
         len(columns) == 1 and not columns[0].kind and not columns[0].dimension)
 
 
@@ -314,6 +317,10 @@ def table_columns(header: Header, context: Context) -> list[TableColumn]:
     bare = [c.year for c in header.columns if c.year and not c.kind and not c.span]
     context.distinct_years = len(bare) == len(set(bare))
     context.projection = bool(context.document_year) and any(y > context.document_year for y in bare)
+    context.year_kinds = {}
+    for c in header.columns:
+        if c.year and c.kind:
+            context.year_kinds.setdefault(c.year, set()).add(c.kind)
     years = sorted({c.year for c in header.columns if c.year and len(c.year) == 4})
     placed = [place(c, context) for c in header.columns]
     inferred = [(k, p) for k, p, source in placed if source]
