@@ -29,8 +29,8 @@ Progress = Callable[[str, int, int], None]
 
 log = logging.getLogger(__name__)
 
-# Files that describe the corpus rather than belong to it: the manifest and the reviewed fact set.
-_SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv", "extracted.csv"}
+# Files that describe the corpus rather than belong to it: the manifest, its README and the fact lists.
+_SKIP_NAMES = {MANIFEST_NAME, "indicators.csv", "needs_review.csv", "extracted.csv", "README.md"}
 
 
 def reader_version() -> str:

@@ -390,3 +390,14 @@ def test_a_file_read_by_an_older_reader_is_read_again_in_place_keeping_its_revie
     again = {f.id: f.review for f in build_factdb(settings).facts()}
     assert set(again) == {f.id for f in first} and again[first[0].id] == "reviewed"
     assert build_ingestor(settings).ingest([folder]).outcomes[0].status == "unchanged"
+
+
+def test_a_folder_is_read_without_its_manifest_readme_and_fact_lists(tmp_path: Path) -> None:
+    from assistant.ingest import collect_files
+
+    for name in ("rapport.txt", "manifest.toml", "README.md", "indicators.csv", "extracted.csv", ".dold.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found, problems = collect_files([tmp_path])
+    assert [f.name for f, _ in found] == ["rapport.txt"] and problems == []
+    found, _ = collect_files([tmp_path / "README.md"])  # named on its own, it is read like any file
+    assert [f.name for f, _ in found] == ["README.md"]
