@@ -243,7 +243,7 @@ def build_blocks(facts: list[Fact]) -> list[Block]:
     """Tables in document order, indicator tables first; rows in table order."""
     blocks: dict[tuple[str, str], Block] = {}
     for f in facts:
-        block = blocks.setdefault((f.document, f.table), Block(f.document, f.table, "economy"))
+        block = blocks.setdefault((f.document, f.table.strip() or f.table_id), Block(f.document, _block_title(f), "economy"))
         row = next((r for r in block.rows if r.indicator == f.indicator), None)
         if row is None:
             block.rows.append(row := Row(f.table, f.indicator, []))
@@ -254,6 +254,14 @@ def build_blocks(facts: list[Fact]) -> list[Block]:
         for row in block.rows:
             row.facts.sort(key=lambda f, g=block.group: _row_order(f, g))  # type: ignore[misc]
     return sorted(blocks.values(), key=lambda b: b.group != "indicators")
+
+
+def _block_title(fact: Fact) -> str:
+    """The table's caption; a table without one is named by where it stands ('Tabell utan rubrik, rapport.pdf s. 4')."""
+    if fact.table.strip():
+        return fact.table.strip()
+    page = f" s. {fact.page}" if fact.page else ""
+    return f"Tabell utan rubrik, {fact.document}{page}"
 
 
 def _ph(keys: dict[str, str], fact: Fact) -> str:

@@ -411,3 +411,19 @@ def test_draft_uses_reviewed_facts_and_marks_unreviewed_ones_only_when_asked(tmp
     assert "[ej granskad]" not in clean.text and "granskade faktaunderlag" in clean.text
     assert "95 000" in clean.text and clean.passed
     assert {f.id for f in clean.facts} == {f.id for f in facts}
+
+
+def test_a_table_without_a_caption_gets_a_heading_that_says_where_it_stands() -> None:
+    from assistant.draft import build_blocks
+    from assistant.types import Fact
+
+    def fact(table: str, table_id: str, indicator: str) -> Fact:
+        return Fact(id=f"{table_id}-{indicator}", municipality="Testby kommun", body="Socialnämnden",
+                    document="rapport.pdf", table=table, indicator=indicator, period="2024", kind="utfall",
+                    value="12", start=0, end=2, table_id=table_id, page=4)
+
+    blocks = build_blocks([fact("", "t1", "Sjukfrånvaro"), fact("", "t2", "Personalomsättning"),
+                           fact("Driftredovisning", "t3", "Brukare")])
+    assert [b.title for b in blocks] == ["Tabell utan rubrik, rapport.pdf s. 4", "Tabell utan rubrik, rapport.pdf s. 4",
+                                         "Driftredovisning"]
+    assert [[r.indicator for r in b.rows] for b in blocks] == [["Sjukfrånvaro"], ["Personalomsättning"], ["Brukare"]]
