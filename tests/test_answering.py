@@ -172,3 +172,21 @@ def test_a_unit_type_carries_its_document_span() -> None:
     unit = Unit("d", 0, 4, "sentence", "Text")
     assert (unit.document, unit.start, unit.end) == ("d", 0, 4)
     assert DocumentMeta(**META).body == "Byggnadsnämnden"
+
+
+def test_a_row_with_a_footnote_marker_brings_its_footnote_below_the_table() -> None:
+    text = ("Budget per produktionsområde\n\n"
+            "Produktionsområde\tBudget 2023\tBudget 2024\n"
+            "Myndighet\t94,6\t85,9\n"
+            "Arbetsliv och Stöd *\t0,0\t11,3\n"
+            "Totalt\t94,6\t97,2\n\n"
+            "** Gäller inte denna tabell.\n"
+            "*Nytt produktionsområde från 2024, med handläggarna i försörjningsstödsenheten.\n")
+    doc = make_document("plan.txt", text, title="Plan", municipality="Testby kommun", kind="plan", period="2024")
+    units = DocumentUnits(doc)
+    row = next(u for u in units.units if u.text.startswith("Arbetsliv"))
+    frame = build_frame("Vad kostar Arbetsliv och stöd 2024?", MATCHER, LEX, set())
+    picks = expand(Pick(row, Candidate(row, doc.meta, "passage", 0), "main"), frame, units, LEX)
+    assert [(p.role, p.unit.text[:14]) for p in picks] == [("main", "Arbetsliv och "), ("note", "*Nytt produkti")]
+    plain = next(u for u in units.units if u.text.startswith("Myndighet"))
+    assert len(expand(Pick(plain, Candidate(plain, doc.meta, "passage", 0), "main"), frame, units, LEX)) == 1

@@ -3,6 +3,7 @@ candidate for each part of the question or each place compared that the first do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from assistant.types import Candidate, Unit
 
 MAX_ITEMS = 12
 MAX_PICKS = 4
+FOOTNOTE_REACH = 30  # units after a marked row or sentence where its footnote may stand (below the table)
+_MARK = re.compile(r"[^\W\d_] ?(\*{1,3}|[¹²³⁴⁵])(?=\s|$)")
 
 
 @dataclass
@@ -48,9 +51,23 @@ def _list_around(doc: DocumentUnits, unit: Unit) -> list[Unit]:
     return [*lead, *before[start:], unit, *_list_after(doc, unit)]
 
 
+def footnote(doc: DocumentUnits, unit: Unit) -> Unit | None:
+    """The footnote a unit's marker points to: 'Arbetsliv och Stöd* 0 0 -11,3' → the line below the table that
+    starts with the same marker ('*Nytt produktionsområde från 2024 …'); None without a marker or a note."""
+    found = _MARK.search(unit.text)
+    if found is None:
+        return None
+    mark = found.group(1)
+    for nxt in doc.after(unit, FOOTNOTE_REACH):
+        text = nxt.text.lstrip()
+        if text.startswith(mark) and text[len(mark):len(mark) + 1] not in ("*", ""):
+            return nxt
+    return None
+
+
 def expand(pick: Pick, frame: Frame, doc: DocumentUnits | None, lexicon: Lexicon) -> list[Pick]:
     """A chosen unit with what belongs to it: the items it introduces, the reason that follows, the sentence a
-    continuing sentence leans on."""
+    continuing sentence leans on, the footnote its marker points to."""
     if doc is None:
         return [pick]
     unit, out = pick.unit, [pick]
@@ -65,6 +82,9 @@ def expand(pick: Pick, frame: Frame, doc: DocumentUnits | None, lexicon: Lexicon
         reason = next((u for u in doc.after(unit, 2) if u.kind == "sentence" and lexicon.causal.find(u.text)), None)
         if reason is not None:
             out.append(Pick(reason, pick.candidate, "reason"))
+    note = footnote(doc, unit)
+    if note is not None and not any(overlaps(note, p.unit) for p in out):
+        out.append(Pick(note, pick.candidate, "note"))
     return out
 
 
