@@ -243,7 +243,8 @@ def build_blocks(facts: list[Fact]) -> list[Block]:
     """Tables in document order, indicator tables first; rows in table order."""
     blocks: dict[tuple[str, str], Block] = {}
     for f in facts:
-        block = blocks.setdefault((f.document, f.table.strip() or f.table_id), Block(f.document, _block_title(f), "economy"))
+        key = (f.document, f.table.strip() or f.table_id)
+        block = blocks.setdefault(key, Block(f.document, _block_title(f), "economy"))
         row = next((r for r in block.rows if r.indicator == f.indicator), None)
         if row is None:
             block.rows.append(row := Row(f.table, f.indicator, []))

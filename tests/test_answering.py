@@ -190,3 +190,25 @@ def test_a_row_with_a_footnote_marker_brings_its_footnote_below_the_table() -> N
     assert [(p.role, p.unit.text[:14]) for p in picks] == [("main", "Arbetsliv och "), ("note", "*Nytt produkti")]
     plain = next(u for u in units.units if u.text.startswith("Myndighet"))
     assert len(expand(Pick(plain, Candidate(plain, doc.meta, "passage", 0), "main"), frame, units, LEX)) == 1
+
+
+def test_each_place_compared_gets_the_best_unit_that_carries_the_questions_key_term() -> None:
+    from assistant.answering.select import Selector
+    from assistant.types import DocumentMeta
+
+    def candidate(doc: str, place: str, text: str, score: float, key: float) -> Candidate:
+        unit = Unit(doc, 0, len(text), "sentence", text)
+        return Candidate(unit, DocumentMeta(municipality=place), "passage", 0, {}, {"key": key}, score)
+
+    ranked = [candidate("a.txt", "Alingsås kommun", "60 undersköterskor utbildas genom lyftet 2024.", 0.9, 1.0),
+              candidate("h.txt", "Herrljunga kommun", "Budgeten för 2021 är lagd.", 0.05, 0.0),
+              candidate("h2.txt", "Herrljunga kommun", "Genom lyftet får åtta personer utbildning.", 0.01, 1.0)]
+    selector = Selector(MATCHER, LEX, lambda name: None, lambda c: "")
+    frame = build_frame("Hur många utbildas genom lyftet i Alingsås 2024 respektive i Herrljunga?", MATCHER, LEX, set())
+    picks = selector.choose(ranked, frame, True, 0.5, lambda cands, terms: cands,
+                            ["Alingsås kommun", "Herrljunga kommun"])
+    assert [(p.role, p.unit.document) for p in picks] == [("main", "a.txt"), ("place", "h2.txt")]
+    ranked[2].features["key"] = 0.0  # no unit of the place carries the key term: nothing is added for it
+    picks = selector.choose(ranked, frame, True, 0.5, lambda cands, terms: cands,
+                            ["Alingsås kommun", "Herrljunga kommun"])
+    assert [p.unit.document for p in picks] == ["a.txt"]

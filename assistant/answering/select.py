@@ -14,6 +14,7 @@ from assistant.types import Candidate, Unit
 
 MAX_ITEMS = 12
 MAX_PICKS = 4
+KEY_FOR_PLACE = 0.5  # a unit for a further place compared must match the question's key term at least this well
 FOOTNOTE_REACH = 30  # units after a marked row or sentence where its footnote may stand (below the table)
 _MARK = re.compile(r"[^\W\d_] ?(\*{1,3}|[¹²³⁴⁵])(?=\s|$)")
 
@@ -124,7 +125,11 @@ class Selector:
         for place in places:
             if any(_of_place(p.candidate, place) for p in picks):
                 continue
-            extra = self._best_new([c for c in ranked if _of_place(c, place)], picks, part_threshold * best.score)
+            # each place compared gets its own best unit; when none scores near the first place's (a year said
+            # for the first place weighs on the other's units), the best that carries the question's key term
+            of_place = [c for c in ranked if _of_place(c, place)]
+            extra = self._best_new(of_place, picks, part_threshold * best.score) or self._best_new(
+                [c for c in of_place if c.features.get("key", 0.0) >= KEY_FOR_PLACE], picks, 0.0)
             if extra is not None:
                 picks.append(Pick(extra.unit, extra, "place"))
         return picks
