@@ -212,3 +212,15 @@ def test_each_place_compared_gets_the_best_unit_that_carries_the_questions_key_t
     picks = selector.choose(ranked, frame, True, 0.5, lambda cands, terms: cands,
                             ["Alingsås kommun", "Herrljunga kommun"])
     assert [p.unit.document for p in picks] == ["a.txt"]
+
+
+def test_an_answer_says_whose_document_it_is_from_when_the_question_names_no_place() -> None:
+    units = DocumentUnits(DOC)
+    sentence = next(u for u in units.units if u.text.startswith("Byggnadsnämnden redovisar"))
+    pick = Pick(sentence, Candidate(sentence, DOC.meta, "passage", 0), "main")
+    frame = build_frame("Vilket utfall mot budget redovisas per april?", MATCHER, LEX, set())
+    named = compose([pick], frame, documents, lambda *a: None, name_sources=True)
+    assert named.text.startswith("Enligt Kungsbacka kommun, Byggnadsnämnden: Byggnadsnämnden redovisar")
+    assert unsupported_numbers(named.text, named.citations) == []
+    plain = compose([pick], frame, documents, lambda *a: None)
+    assert plain.text.startswith("Byggnadsnämnden redovisar")

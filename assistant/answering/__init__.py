@@ -80,7 +80,8 @@ class Answerer:
         if not picks:
             refusal = self._refuse(request.question, chunks, message("answering", "not_covered"), timings)
             return refusal.model_copy(update={"confidence": round(confidence, 4)})
-        composed = compose(picks, frame, self.documents, self._reviewed)
+        name_sources = not frame.places and len(self._municipalities()) > 1
+        composed = compose(picks, frame, self.documents, self._reviewed, name_sources)
         unsupported = unsupported_numbers(composed.text, composed.citations)
         if unsupported:  # cannot happen for a composed answer; a refusal beats a number without a source
             return self._refuse(request.question, chunks, message("answering", "unsupported"), timings)

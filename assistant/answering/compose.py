@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from assistant.answering.frame import Frame
 from assistant.answering.select import Pick
 from assistant.language.messages import message
-from assistant.types import Citation, SourceDocument, Table, TableRow
+from assistant.types import Citation, DocumentMeta, SourceDocument, Table, TableRow
 
 _DIGIT = re.compile(r"\d")
 
@@ -114,12 +114,22 @@ def _span_pick(group: list[Pick], document: SourceDocument | None) -> Pick:
     return Pick(unit, first.candidate, first.role)
 
 
+def source_name(meta: DocumentMeta) -> str:
+    """Whose document a unit is from, in words ('Lerums kommun, Individnämnden'); '' when unknown. A name with
+    figures in it is left out, so that the answer carries no number its citations do not hold."""
+    parts = [p.strip() for p in (meta.municipality, meta.body) if p.strip() and not _DIGIT.search(p)]
+    return ", ".join(dict.fromkeys(parts))
+
+
 def compose(picks: list[Pick], frame: Frame, documents: Callable[[str], SourceDocument | None],
-            reviewed: Callable[[str, int, int], bool | None]) -> Composed:
-    """The answer: one line per unit; units that stand together in the text share one citation key."""
+            reviewed: Callable[[str, int, int], bool | None], name_sources: bool = False) -> Composed:
+    """The answer: one line per unit; units that stand together in the text share one citation key. With
+    name_sources (the question names no place and the documents are of several), each line says whose document
+    it is from, when that differs from the line before."""
     lines: list[str] = []
     citations: list[Citation] = []
     notes: list[str] = []
+    said = ""
     for number, group in enumerate(_groups(picks, documents), start=1):
         document = documents(group[0].unit.document)
         key = str(number)
@@ -133,6 +143,10 @@ def compose(picks: list[Pick], frame: Frame, documents: Callable[[str], SourceDo
             notes.append(message("answering", "ocr_note"))
         citations.append(cite)
         texts = [("- " if pick.role == "item" else "") + _text_of(pick, document, frame) for pick in group]
+        source = source_name(group[0].candidate.meta) if name_sources else ""
+        if source and source != said:
+            texts[0] = message("answering", "source_prefix", source=source) + " " + texts[0]
+            said = source
         lines.append("\n".join(texts) + f" [{key}]")
     body = "\n".join(lines)
     if notes:
