@@ -82,3 +82,12 @@ def test_a_follow_up_borrows_the_previous_topic_and_a_new_question_does_not() ->
     assert frame("Varför då?", history).followup
     fresh = frame("Vad gör nämnden för att minska personalomsättningen bland chefer?", history)
     assert not fresh.followup and "sjukfrånvaron" not in {t.word for t in fresh.terms}
+
+
+def test_the_frame_keeps_the_places_a_question_names_apart_from_its_topic() -> None:
+    known = {"Lerums kommun", "Herrljunga kommun"}
+    frame = build_frame("Vilken total bruttokostnad budgeterar Lerums stöd- och omsorgsnämnd för 2024?", MATCHER, LEX,
+                        known)
+    assert frame.places == ["lerum"] and "lerum" not in [t.stem for t in frame.terms]
+    assert build_frame("What was the result for Lerum's committee?", MATCHER, LEX, known).places == ["lerum"]
+    assert build_frame("Hur många arbetsskador anmäldes under 2024?", MATCHER, LEX, known).places == []

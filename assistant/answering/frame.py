@@ -201,7 +201,7 @@ def build_frame(question: str, matcher: WordMatcher, lexicon: Lexicon, known_pla
              for form in (w, matcher.stem(w))} | lexicon.body_generic
     numeric = "value" in intents or "trend" in intents or bool(lexicon.figure_words.find(question))
     return Frame(
-        question=question, english=english, terms=terms, intents=intents, kinds=kinds,
+        question=question, english=english, terms=terms, intents=intents, kinds=kinds, places=sorted(places),
         years=years_of(text), months=months_of(text, lexicon), numeric=numeric,
         qualifiers=qualifiers_of(question, lexicon), parts=parts_of(question, matcher, lexicon, english),
         unknown_place=unknown_place(question, lexicon, known_places), followup=followup,
