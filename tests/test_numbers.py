@@ -431,7 +431,7 @@ def test_every_swedish_number_form_is_found_whole_in_running_text(form: tuple[st
 
 MONTH_NAMES = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
                "november", "december"]
-years = st.integers(min_value=2000, max_value=2099)
+years = st.integers(min_value=2000, max_value=2098)  # a range ends a year later, inside the 1900–2099 read as years
 
 
 def month_forms(month: int) -> list[str]:

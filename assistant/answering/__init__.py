@@ -65,10 +65,10 @@ class Answerer:
         clock = time.perf_counter()
         frame = build_frame(request.question, self.matcher, self.lexicon, self._municipalities(), request.history,
                             self._bodies())
-        if frame.unknown_place:
-            return self._refuse(request.question, [], message("answering", "unknown_place",
-                                                              place=frame.unknown_place))
         chunks, applied, allowed, vector = self._retrieve(request, frame)
+        if frame.unknown_place:  # refused; the closest passages (of other places) are still offered as reading
+            return self._refuse(request.question, chunks, message("answering", "unknown_place",
+                                                                  place=frame.unknown_place))
         timings["retrieve"] = (time.perf_counter() - clock) * 1000
         clock = time.perf_counter()
         ranked = self._ranked(frame, chunks, frame.terms, allowed, vector)
