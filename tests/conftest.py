@@ -22,6 +22,7 @@ from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+NEWDOCS = REPO / "evals" / "newdocs-corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 configure_offline_env()
@@ -110,5 +111,17 @@ def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("corpus-data"), corpus_dir=CORPUS)
     report = AssistantService(settings).ingest([CORPUS])
+    assert report.ok, report.outcomes
+    return settings
+
+
+@pytest.fixture(scope="session")
+def newdocs_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A data directory holding the new-documents corpus (another municipality's reports, evals/newdocs-corpus),
+    ingested as a user's upload would be, built once."""
+    from assistant.service import AssistantService
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("newdocs-data"), corpus_dir=NEWDOCS)
+    report = AssistantService(settings).ingest([NEWDOCS])
     assert report.ok, report.outcomes
     return settings
