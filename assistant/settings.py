@@ -122,10 +122,9 @@ def _api_key_from_env() -> SecretStr | None:
 
 
 class AnswerSettings(_Section):
-    """How answers are composed from facts and passages, and when the assistant refuses."""
+    """How answers are chosen from passages and table rows (by the fitted scorer), and when the assistant refuses
+    (the scorer's calibrated threshold, in the weights file)."""
 
-    use_facts: bool = Field(True, description="Answer numeric questions from the reviewed fact set first.")
-    candidates: int = Field(8, gt=0, description="Passages searched for supporting sentences and table rows.")
     passages: int = Field(20, gt=0, description="Retrieved passages whose units (and their neighbours) are scored.")
     rows: int = Field(8, ge=0, description="Table rows the row index adds to the candidates.")
     second_ratio: float = Field(
@@ -137,29 +136,6 @@ class AnswerSettings(_Section):
     )
     weights: Path | None = Field(
         None, description="Scorer weights file (assistant fit writes it); empty means the one in the package."
-    )
-    min_coverage: float = Field(
-        0.45, ge=0, le=1, description="Refuse when the best sentence covers less of the question's weighted terms."
-    )
-    min_first_coverage: float = Field(
-        0.35, ge=0, le=1, description="Refuse when the best single sentence covers less of the question than this."
-    )
-    max_units: int = Field(3, gt=0, description="Most sentences or rows quoted in one composed answer.")
-    min_part_coverage: float = Field(
-        0.6, ge=0, le=1,
-        description="A part of a question ('…, och hur många …?') counts as answered when the chosen units cover "
-                    "this share of its terms; otherwise it gets a unit of its own.",
-    )
-    number_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences with numbers on numeric questions.")
-    verb_bonus: float = Field(
-        0.3, ge=0, description="Score bonus for sentences that repeat the question's result verb ('visade', 'blev')."
-    )
-    year_bonus: float = Field(0.3, ge=0, description="Score bonus for sentences naming a year the question asks about.")
-    fact_min_coverage: float = Field(
-        0.6, ge=0, le=1, description="Least share of the question's indicator words a fact's indicator must match."
-    )
-    fact_agreement_k: int = Field(
-        5, gt=0, description="A fact is used only if its table row lies in one of this many top passages."
     )
 
 
