@@ -261,6 +261,8 @@ def eval_command(
     llm: Annotated[str | None, typer.Option(help="none, openai, local (standard: inställningarna).")] = None,
     baseline: Annotated[str | None, typer.Option(help="llamaindex-default: kör också baslinjen.")] = None,
     limit: Annotated[int | None, typer.Option(help="Bara de första N frågorna.")] = None,
+    history_sample: Annotated[int, typer.Option(
+        help="Ställ också N frågor efter en orelaterad tidigare fråga: svaret ska bli detsamma som utan.")] = 0,
 ) -> None:
     """Kör utvärderingen av faktatrohet och skriv rapporten."""
     from assistant.evalrun import run_eval
@@ -276,7 +278,8 @@ def eval_command(
                   console=console) as bar:
         task = bar.add_task("Frågor", total=None)
         run = run_eval(settings, dataset, out, k=k, drafts=drafts, baseline=baseline, limit=limit,
-                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+                       progress=lambda done, total: bar.update(task, completed=done, total=total),
+                       history_sample=history_sample)
     qa = run["qa"]
     table = Table(title=f"Utvärdering ({qa['items']} frågor)")
     from assistant.report import headline_keys
@@ -289,6 +292,10 @@ def eval_command(
     for name, metrics in rows:
         table.add_row(name, *[("–" if metrics.get(key) is None else f"{metrics[key]:.3f}") for key, _ in keys])
     console.print(table)
+    if run.get("history"):
+        h = run["history"]
+        console.print(f"Historik: {h['sample'] - len(h['changed'])} av {h['sample']} frågor fick samma svar efter en "
+                      f"orelaterad tidigare fråga (de som ändrades står i metrics.json).")
     if run.get("drafts"):
         d = run["drafts"]
         console.print(f"Utkast: sifferprecision {d['draft_number_precision']}, täckning {d['draft_coverage']}")

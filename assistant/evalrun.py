@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.evalset import load_items
+from assistant.evalset import EvalItem, load_items
 from assistant.evaluate import ItemResult, by_category, qa_metrics, run_qa
 from assistant.prompts import prompt_hashes
 from assistant.query import Filters
@@ -66,8 +66,10 @@ def run_eval(
     baseline: str | None = None,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    history_sample: int = 0,
 ) -> dict[str, Any]:
-    """Run the eval set (and optionally drafts and a baseline) and write metrics.json, report.md and plot.png."""
+    """Run the eval set (and optionally drafts, a baseline, and the history check on `history_sample` questions)
+    and write metrics.json, report.md and plot.png."""
     items = load_items(dataset)[:limit] if limit else load_items(dataset)
     service = AssistantService(settings)
     ensure_corpus(service, settings.corpus_dir)
@@ -93,12 +95,27 @@ def run_eval(
         base_results = run_qa(items, base, documents, k)
         run["baseline"] = {"name": base.name, "qa": qa_metrics(base_results, k),
                            "by_category": by_category(base_results, k)}
+    if history_sample:
+        run["history"] = history_report(service, items, k, history_sample)
     if drafts:
         from assistant.evaluate_drafts import evaluate_drafts, load_draft_items
 
         run["drafts"] = evaluate_drafts(load_draft_items(drafts), service.draft)
     write_outputs(run, results, out_dir)
     return run
+
+
+def history_report(service: AssistantService, items: list[EvalItem], k: int, sample: int) -> dict[str, Any]:
+    """Each of `sample` questions asked alone and after an unrelated turn: the share answered the same, and the
+    ones whose answer the earlier turn changed."""
+    from assistant.history_check import history_cases, invariance
+
+    def ask(question: str, history: list[tuple[str, str]]) -> Answer:
+        return service.ask(AskRequest(question=question, k=k, user="eval", roles=("public",), history=history))
+
+    cases = history_cases(items, ask, sample)
+    return {"sample": len(cases), "invariance": invariance(cases),
+            "changed": [vars(c) for c in cases if not c.same]}
 
 
 def failed_items(results: list[ItemResult]) -> list[dict[str, Any]]:
