@@ -8,7 +8,7 @@ import contextvars
 import http
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, cast
 
@@ -177,11 +177,21 @@ def _swedish_detail(exc: HTTPException) -> str:
     return detail
 
 
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every API route, also those of included routers (FastAPI keeps an included router as one entry; ours are
+    included without a prefix, so their paths match as written)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif getattr(route, "original_router", None) is not None:
+            yield from _api_routes(route.original_router.routes)
+
+
 def _methods_for(app: FastAPI, request: Request) -> set[str]:
     """The methods other API routes take on this path (empty when no route has the path)."""
     allowed: set[str] = set()
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and route.name != "unknown":
+    for route in _api_routes(app.router.routes):
+        if route.name != "unknown":
             match, _ = route.matches({**request.scope, "method": "__none__"})
             if match != Match.NONE:
                 allowed |= route.methods or set()

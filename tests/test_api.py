@@ -395,6 +395,8 @@ def test_gradio_mounted_at_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         assert response.json() == {"error": "Metoden GET stöds inte här; använd POST."}
         response = client.put("/api/documents/abc")
         assert response.status_code == 405 and response.json()["error"].endswith("använd DELETE.")
+        response = client.delete("/api/facts/review")  # a route of an included router: found there too
+        assert response.status_code == 405 and response.json()["error"].endswith("använd POST.")
 
 
 def test_serve_refuses_public_address_without_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
