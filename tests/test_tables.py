@@ -299,3 +299,49 @@ def test_a_bare_year_beside_a_column_of_the_same_year_with_another_kind_is_not_g
     placed = [(c.kind, c.period) for c in table.columns]
     # 'Brutto intäkt 2023' lies before the plan's year, but its block holds the 2023 budget: neither is sure
     assert placed == [("", ""), ("", ""), ("budget", "2023"), ("", ""), ("", ""), ("budget", "2024")]
+
+
+# -- values: the pieces of a row and how they are read (assistant.tables.values) ---------------------------------
+
+
+def read(values: str, count: int) -> list[tuple[str, bool]] | None:
+    """The values of `values` read as `count` values, each as (text, missing); None when there is no one reading."""
+    found = read_values(values, [p for p in pieces(values, 0, len(values)) if p.kind != "word"], count)
+    return None if found is None else [(v.text, v.missing) for v in found]
+
+
+def test_pieces_are_classified_with_their_spans() -> None:
+    # missing-data markers in any case, direction words with their punctuation, units joined to their number
+    text = "Ökande. 12 tkr 3 mkr 4 mnkr 5 kr 5,9 procent 6 % 7 TKR Saknas iu x Minskar, Antal"
+    assert [(p.text, p.start, p.end, p.kind) for p in pieces(text, 0, len(text))] == [
+        ("Ökande.", 0, 7, "text"), ("12 tkr", 8, 14, "num"), ("3 mkr", 15, 20, "num"), ("4 mnkr", 21, 27, "num"),
+        ("5 kr", 28, 32, "num"), ("5,9 procent", 33, 44, "num"), ("6 %", 45, 48, "num"), ("7 TKR", 49, 54, "num"),
+        ("Saknas", 55, 61, "missing"), ("iu", 62, 64, "missing"), ("x", 65, 66, "missing"),
+        ("Minskar,", 67, 75, "text"), ("Antal", 76, 81, "word")]
+
+
+def test_a_missing_marker_is_a_value_of_its_own_and_flagged_missing() -> None:
+    assert read("12 saknas 14 - 1 200", 5) == [("12", False), ("saknas", True), ("14", False), ("-", True),
+                                                ("1 200", False)]
+    assert read("Ökande 1 200", 2) == [("Ökande", False), ("1 200", False)]
+
+
+@pytest.mark.parametrize("lead", ["12*", "<5", "5%", "1,5", "1234"])
+def test_only_a_plain_number_of_up_to_three_digits_leads_a_thousands_group(lead: str) -> None:
+    # a footnoted, compared, unit-bearing, decimal or four-digit figure ends where it is written: '12* 345' is
+    # two values, and reading it as one ('12 345') would make a number the table does not hold
+    assert read(f"{lead} 345", 2) == [(lead, False), ("345", False)]
+    assert read(f"{lead} 345", 1) is None
+
+
+def test_a_single_column_row_is_read_as_its_one_value() -> None:
+    assert read("1 081,7", 1) == [("1 081,7", False)]
+    assert read("1 081,7", 0) is None
+
+
+@pytest.mark.parametrize(("values", "count"), [
+    ("1 200 200 200 200", 2),  # '1 200 200' + '200 200' or '1 200' + '200 200 200'
+    ("1 200 200 200 1 200 200 200 200", 3),  # several readings, some of them reached by equally good ways
+])
+def test_equally_good_readings_of_a_count_give_none_however_many_there_are(values: str, count: int) -> None:
+    assert read(values, count) is None

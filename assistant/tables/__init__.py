@@ -27,7 +27,7 @@ from assistant.tables.reader import (
 from assistant.tables.values import Piece, greedy_values, pieces
 from assistant.types import DocumentMeta, PageSpan, Section, Table, TableRow, content_id
 
-TABLES_VERSION = "4"
+TABLES_VERSION = "5"
 _YEARS = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.? [A-ZÅÄÖ][a-zåäö]+(?: [^\d\s]+){0,8}$")
 _CAPTION_LINK = re.compile(r"^\s*tabell\s+[\w.-]+\s*$", re.IGNORECASE)

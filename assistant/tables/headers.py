@@ -196,6 +196,8 @@ def _add_period(columns: list[Column], token: HeaderToken) -> None:
     if current is not None and current.year and (current.open_range or current.words[-1].role == "dash"):
         current.words.append(token)  # "jan 2020 - jun 2020": the range's end year
         current.open_range = False
+        if token.period[:4] != current.year:  # "2020 – 2021", "jul 2020 – jun 2021": the years, as "2020–2021"
+            current.period = f"{current.year}/{token.period[:4]}"
         return
     column = Column([token])
     if token.role == "year":
@@ -302,7 +304,8 @@ def place(column: Column, context: Context) -> tuple[str, str, str]:
         source = source or ("caption" if context.caption_month else "document")
     if column.dimension and not kind:
         kind = context.caption_kind or ("utfall" if context.caption_years else "")
-        period, source = (context.caption_years[0], "caption") if len(context.caption_years) == 1 else ("", "")
+        if not period:  # "Kvinnor 2024" keeps its own year, whatever year the caption names
+            period, source = (context.caption_years[0], "caption") if len(context.caption_years) == 1 else ("", "")
     if source and column.multi_year:
         period, source = "", ""  # "Totalbudget": a project's budget over several years, no one year
     if not kind:
