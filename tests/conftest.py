@@ -104,24 +104,24 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings(corpus_dir=CORPUS)
 
 
+def _ingested(tmp_path_factory: pytest.TempPathFactory, name: str, folder: Path) -> Settings:
+    """Settings for a fresh data directory holding `folder` ingested (real embedder, Chroma, BM25)."""
+    from assistant.service import AssistantService
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp(name), corpus_dir=folder)
+    report = AssistantService(settings).ingest([folder])
+    assert report.ok, report.outcomes
+    return settings
+
+
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings for a data directory holding the ingested corpus (real embedder, Chroma, BM25), built once."""
-    from assistant.service import AssistantService
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("corpus-data"), corpus_dir=CORPUS)
-    report = AssistantService(settings).ingest([CORPUS])
-    assert report.ok, report.outcomes
-    return settings
+    return _ingested(tmp_path_factory, "corpus-data", CORPUS)
 
 
 @pytest.fixture(scope="session")
 def newdocs_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A data directory holding the new-documents corpus (another municipality's reports, evals/newdocs-corpus),
     ingested as a user's upload would be, built once."""
-    from assistant.service import AssistantService
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("newdocs-data"), corpus_dir=NEWDOCS)
-    report = AssistantService(settings).ingest([NEWDOCS])
-    assert report.ok, report.outcomes
-    return settings
+    return _ingested(tmp_path_factory, "newdocs-data", NEWDOCS)
