@@ -31,9 +31,10 @@ class ServicePipeline:
         self.service = service
         self.roles = roles
 
-    def answer(self, question: str, k: int) -> Answer:
-        """The answer a user would get."""
-        return self.service.ask(AskRequest(question=question, k=k, user="eval", roles=self.roles))
+    def answer(self, question: str, k: int, history: list[tuple[str, str]] | None = None) -> Answer:
+        """The answer a user would get (after the earlier turns of `history`, if any)."""
+        return self.service.ask(AskRequest(question=question, k=k, user="eval", roles=self.roles,
+                                           history=history or []))
 
     def retrieve(self, question: str, k: int) -> list[Citation]:
         """The top-k passages the answerer starts from."""
@@ -110,10 +111,8 @@ def history_report(service: AssistantService, items: list[EvalItem], k: int, sam
     ones whose answer the earlier turn changed."""
     from assistant.history_check import history_cases, invariance
 
-    def ask(question: str, history: list[tuple[str, str]]) -> Answer:
-        return service.ask(AskRequest(question=question, k=k, user="eval", roles=("public",), history=history))
-
-    cases = history_cases(items, ask, sample)
+    pipeline = ServicePipeline(service)
+    cases = history_cases(items, lambda question, history: pipeline.answer(question, k, history), sample)
     return {"sample": len(cases), "invariance": invariance(cases),
             "changed": [vars(c) for c in cases if not c.same]}
 
