@@ -13,7 +13,7 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from assistant.settings import ChunkSettings
 from assistant.types import Chunk, SourceDocument, content_id
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"  # 3: a short last section after a tiny one is no longer lost
 HEADER_SEPARATOR = "\n\n"
 
 _MIN_REGION_CHARS = 160  # sections shorter than this (a heading, a table label) join the next one
@@ -108,14 +108,14 @@ class Chunker:
         bounds += [(s.title, s.start, s.end) for s in document.sections]
         merged: list[tuple[str, int, int]] = []
         pending: tuple[str, int] | None = None
-        for title, start, end in bounds:
+        for i, (title, start, end) in enumerate(bounds):
             if pending is not None:
                 title, start = pending
                 pending = None
-            if len(text[start:end].strip()) < _MIN_REGION_CHARS and (title, start, end) != bounds[-1]:
+            if len(text[start:end].strip()) < _MIN_REGION_CHARS and i < len(bounds) - 1:
                 pending = (title, start)
                 continue
-            merged.append((title, start, end))
+            merged.append((title, start, end))  # the last region always stays, however short
         return merged
 
     def _units(self, text: str, start: int, end: int, budget: int) -> list[_Span]:

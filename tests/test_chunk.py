@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
 from assistant.chunk import (
     HEADER_SEPARATOR,
     Chunker,
@@ -36,6 +40,20 @@ def test_quotes_are_exact_spans_in_order_without_header() -> None:
         assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))  # no overlap by default
         covered = "".join(document.text[c.start : c.end] for c in chunks)
         assert "".join(covered.split()) == "".join(document.text.split())  # nothing is lost
+
+
+@given(st.lists(st.tuples(st.sampled_from(["Mål", "Ekonomi och resultat", "Bilaga"]),
+                          st.integers(min_value=0, max_value=400)), min_size=1, max_size=5))
+@hypothesis_settings(max_examples=60, deadline=None)
+def test_no_text_is_lost_whatever_the_section_lengths(sections: list[tuple[str, int]]) -> None:
+    # Short sections join the next; a short last section (after a tiny one) once vanished from the index.
+    words = "Nämnden följer upp verksamheten och redovisar utfallet i tabellen nedan. "
+    text = "Verksamhetsberättelse 2024\n\n" + "".join(
+        f"{title}\n\n{(words * 9)[:length].strip() or 'Se ovan.'}\n\n" for title, length in sections)
+    document = make_document("kort.txt", text.strip(), municipality="Testby kommun")
+    chunks = make_chunker(HashEmbedder()).chunk(document)
+    covered = "".join(document.text[c.start : c.end] for c in chunks)
+    assert "".join(covered.split()) == "".join(document.text.split())
 
 
 def test_header_names_municipality_body_title_and_section() -> None:
