@@ -31,7 +31,7 @@ ifneq ($(filter local,$(ASSISTANT_LLM__BACKEND) $(ASSISTANT_DRAFT__LLM)),)
 RUN_DEPS += $(LOCAL_STAMP)
 endif
 
-.PHONY: install install-local run ingest test lint bench clean mutation mutation-sample system-packages
+.PHONY: install install-local run ingest test lint bench clean mutation mutation-sample system-packages shared-demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,9 +52,10 @@ $(LOCAL_STAMP): $(STAMP)
 install: $(STAMP)
 
 # Debian packages (not Python packages) that reading and the tests use: Chromium for the browser tests, Tesseract
-# with Swedish for OCR of scanned PDF pages, poppler-utils (pdftoppm) beside it. Without them the browser and OCR
-# tests skip locally and scanned PDFs get a Swedish message; .ci/run installs them in CI (CI set).
-SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-swe poppler-utils
+# with Swedish for OCR of scanned PDF pages, poppler-utils (pdftoppm) beside it, PostgreSQL for the shared-state
+# tests and `make shared-demo`. Without them those tests skip locally and scanned PDFs get a Swedish message;
+# .ci/run installs them in CI (CI set).
+SYSTEM_PACKAGES := chromium tesseract-ocr tesseract-ocr-swe poppler-utils postgresql
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 system-packages:
@@ -71,14 +72,14 @@ run: ingest
 
 # The tests run the local model too (in its own server process), so they need the local extra.
 test: $(LOCAL_STAMP)
-	$(BIN)/ruff check assistant tests benchmarks mutation
-	$(BIN)/mypy assistant
+	$(BIN)/ruff check assistant tests benchmarks mutation deploy
+	$(BIN)/mypy assistant deploy
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory mutation-sample
 
 lint: install
-	$(BIN)/ruff check assistant tests benchmarks mutation
-	$(BIN)/mypy assistant
+	$(BIN)/ruff check assistant tests benchmarks mutation deploy
+	$(BIN)/mypy assistant deploy
 
 # All benchmarks (~15 min on 2 idle cores): benchmarks/results.json and the table in BENCHMARKS.md.
 bench: install
@@ -92,6 +93,11 @@ mutation: install
 # The bounded sample CI runs: a fixed draw of mutants per module; fails when one survives or after 300 s.
 mutation-sample: install
 	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python mutation/run.py --sample --budget 300
+
+# Several app servers on one shared state, to try on this machine: PostgreSQL + chroma run + two app servers on
+# loopback ports 7861 and 7862, each with its own data directory (README, "Flera appservrar"). Ctrl-C stops all.
+shared-demo: $(RUN_DEPS)
+	TIKTOKEN_CACHE_DIR=$(TIKTOKEN_CACHE) $(BIN)/python -m deploy.local_cluster --servers 2
 
 clean:
 	rm -rf .assistant .pytest_cache build/mutation mutants

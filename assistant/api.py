@@ -67,6 +67,31 @@ class AskBody(_Body):
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
 
 
+class SearchBody(_Body):
+    """Words or a question to search the documents for, with optional filters."""
+
+    question: str = Field(description="What to search for, Swedish or English.")
+    municipality: str | None = Field(None, description="Only documents of this municipality ('Lerum' is enough).")
+    body: str | None = Field(None, description="Only documents of this body (nämnd).")
+    period: str | None = Field(None, description="Only documents of this period, e.g. '2024'.")
+    k: int = Field(10, ge=1, le=50, description="How many passages to return.")
+
+
+class SearchHit(BaseModel):
+    """One passage: where it stands, its text, and its rank by keywords (bm25, ngram), meaning (dense) and fused."""
+
+    document_id: str
+    document: str
+    municipality: str
+    section: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    score: float
+    ranks: dict[str, int]
+
+
 class DraftBody(_Body):
     """What to draft: municipality, body, period and optionally which indicators."""
 
@@ -347,7 +372,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _question_router(service: AssistantService, current_user: Any) -> APIRouter:
-    """POST /api/ask and POST /api/draft."""
+    """POST /api/ask, /api/search and /api/draft."""
     router = APIRouter()
 
     @router.post("/api/ask", response_model=Answer, responses=ERRORS, tags=["frågor"])
@@ -360,6 +385,19 @@ def _question_router(service: AssistantService, current_user: Any) -> APIRouter:
             question=body.question.strip(), municipality=municipality, body=nämnd, period=body.period, k=body.k,
             history=[(t.question, t.answer) for t in body.history], user=user.name, roles=user.roles,
         ))
+
+    @router.post("/api/search", response_model=list[SearchHit], responses=ERRORS, tags=["frågor"])
+    def search(body: SearchBody, user: User = current_user) -> list[SearchHit]:
+        """The passages ranked highest for the words, with each ranker's rank (no answer is composed)."""
+        from assistant.query import Filters
+
+        municipality, nämnd = resolve_filters(service, body.municipality, body.body, user.roles)
+        filters = Filters(municipality=municipality or "", body=nämnd or "", period=body.period or "",
+                          access=user.roles)
+        return [SearchHit(document_id=c.chunk.document_id, document=c.chunk.document, municipality=c.meta.municipality,
+                          section=c.chunk.section, page=c.chunk.page, start=c.chunk.start, end=c.chunk.end,
+                          text=c.chunk.text, score=c.score, ranks=c.ranks)
+                for c in service.search(body.question, body.k, filters, user=user.name)]
 
     @router.post("/api/draft", responses=ERRORS, tags=["utkast"])
     def draft(body: DraftBody, user: User = current_user) -> dict[str, Any]:

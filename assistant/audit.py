@@ -33,6 +33,7 @@ RESERVED = ("seq", "ts", "event", "user", "prev", "hash")
 # Fields each event must carry; more may be given.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "ask": ("question", "refused", "cited"),
+    "search": ("question", "hits"),
     "draft": ("municipality", "body", "period", "findings", "passed"),
     "feedback": ("question", "rating", "cited"),
     "ingest": (),

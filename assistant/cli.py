@@ -93,7 +93,7 @@ def documents() -> None:
     """Lista inlästa dokument och dubbletter."""
     from assistant.store import Registry
 
-    registry = Registry(Settings().data_dir)
+    registry = Registry.of(Settings())
     table = Table(title="Dokument")
     for column in ("Id", "Fil", "Kommun", "Nämnd", "Period", "Status", "Tecken"):
         table.add_column(column, overflow="fold")

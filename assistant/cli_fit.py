@@ -65,7 +65,7 @@ def _collect(sets: list[str]) -> list[Any]:
         settings = Settings(data_dir=data_dir)
         service = AssistantService(settings)
         items = load_items(path)
-        texts = {d.name: d.text for d in Registry(data_dir).documents()}
+        texts = {d.name: d.text for d in Registry.of(settings).documents()}
         def candidates_of(item: EvalItem, answerer: Answerer = service.answerer) -> list[Candidate]:  # type: ignore[assignment]
             return answerer.candidates(AskRequest(item.question))[1]
 

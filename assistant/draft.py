@@ -111,7 +111,8 @@ class Sources:
     @cached_property
     def registry(self) -> Registry | None:
         """The document registry, when the corpus has been ingested."""
-        return Registry(self.settings.data_dir) if self.settings.registry_path.is_file() else None
+        registry = Registry.of(self.settings)
+        return registry if registry.shared is not None or self.settings.registry_path.is_file() else None
 
     @cached_property
     def meta(self) -> dict[str, DocumentMeta]:

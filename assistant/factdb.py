@@ -15,21 +15,19 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Engine,
     Float,
     Integer,
     MetaData,
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     insert,
     select,
     update,
 )
 
+from assistant.db import make_engine
 from assistant.facts import facts_of, read_facts_csv
 from assistant.types import Fact, ReviewStatus, SourceDocument
 
@@ -65,19 +63,6 @@ def database_url(data_dir: Path, url: str | None) -> str:
 def store_exists(data_dir: Path, url: str | None) -> bool:
     """Whether there is a fact store to read: a configured server, or the SQLite file in the data directory."""
     return bool(url) or (data_dir / "assistant.sqlite").is_file()
-
-
-def make_engine(url: str) -> Engine:
-    """An engine; SQLite waits for writers instead of failing, and enforces nothing it cannot."""
-    engine = create_engine(url, future=True, pool_pre_ping=True)
-    if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _sqlite(connection: Any, _record: Any) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA busy_timeout = 30000")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.close()
-    return engine
 
 
 def _row(fact: Fact, document_id: str) -> dict[str, Any]:

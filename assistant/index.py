@@ -33,7 +33,7 @@ from assistant.clean import CLEANER_VERSION
 from assistant.embed import Embedder
 from assistant.query import Analyzer
 from assistant.settings import IndexSettings
-from assistant.store import ReadWriteLock, atomic_write_text
+from assistant.store import ReadWriteLock, Registry, atomic_write_text
 from assistant.types import Chunk, DocumentMeta, SourceDocument
 
 log = logging.getLogger(__name__)
@@ -351,8 +351,13 @@ class HybridIndex:
         settings: IndexSettings,
         chroma_url: str | None = None,
         client: Any = None,
+        source: Registry | None = None,
     ) -> None:
         self.embedder, self.chunker, self.settings = embedder, chunker, settings
+        # With a shared state the registry another server changes: follow() keeps this server's index in step.
+        self.source = source
+        self._followed: int | None = None  # the source's counter this index was last brought in line with
+        self._following = threading.Lock()
         self.analyzer = Analyzer(settings.ngram_size)
         self.fingerprint = _digest(
             {"index": INDEX_VERSION, "embedder": embedder.name, "chunker": chunker.fingerprint,
@@ -535,9 +540,13 @@ class HybridIndex:
     def sync(self, documents: list[SourceDocument]) -> None:
         """Make both indexes hold exactly these documents (after a fingerprint change, a crash, another writer).
 
-        A document whose chunks differ between Chroma and BM25 (a run killed half-way) is indexed again.
+        A document whose chunks differ between Chroma and BM25 (a run killed half-way) is indexed again. Call with
+        the registry's lock held: with a shared state, vectors of a document the registry does not list are then
+        a killed writer's, never another server's ingestion in progress.
         """
         wanted = {d.id: d for d in documents}
+        if self.source is not None:
+            self._followed = self.source.version
         with self.reading():
             in_chroma = self._chroma_chunks()
             in_lexical = {d: set(ids) for d, ids in self.lexical.by_document.items()}
@@ -547,6 +556,47 @@ class HybridIndex:
             if doc_id not in in_chroma or in_chroma[doc_id] != in_lexical.get(doc_id):
                 self.add(document)
         self.flush()
+
+    def follow(self) -> None:
+        """Catch up with another server's changes of the shared registry (cheap when there are none).
+
+        A document the registry lists and this index lacks is added (its vectors are already in the shared Chroma,
+        so only this server's BM25 is built, from the shared cleaned text). A document this index holds and the
+        registry does not is dropped only while no writer holds the registry's lock: otherwise it may be one that
+        an ingestion (of this process or another) is adding; the next look drops it. One thread catches up while
+        the others go on with the index as it is.
+        """
+        source = self.source
+        if source is None or not self._following.acquire(blocking=False):
+            return
+        try:
+            if source.stamp() == self._followed:
+                return
+            source.reload()
+            version, wanted = source.version, {e.id for e in source.indexed()}
+            with self.reading():
+                stale = set(self.lexical.by_document) - wanted
+            if stale and not self._drop_stale(source):
+                version = None  # a writer is busy: look again next time
+            for doc_id in sorted(wanted - set(self.lexical.by_document)):
+                with contextlib.suppress(FileNotFoundError):  # replaced meanwhile: the next look adds the new one
+                    self.add(source.load_document(doc_id))
+            self.flush()
+            self._followed = version
+        finally:
+            self._following.release()
+
+    def _drop_stale(self, source: Registry) -> bool:
+        """Under the registry's lock, if free: remove what the registry does not list. False when it was taken."""
+        with source.try_lock() as held:
+            if not held:
+                return False
+            wanted = {e.id for e in source.indexed()}
+            with self.reading():
+                stale = set(self.lexical.by_document) - wanted
+            for doc_id in sorted(stale):
+                self.remove(doc_id)
+            return True
 
     def flush(self) -> None:
         """Save BM25 if this process changed it without saving (call after a batch of adds; readers never save)."""

@@ -201,7 +201,7 @@ class Ingestor:
     def __init__(self, settings: Settings, sinks: list[IndexSink] | None = None) -> None:
         self.settings = settings
         self.sinks = sinks or []
-        self.registry = Registry(settings.data_dir)
+        self.registry = Registry.of(settings)
         self._touched: list[str] = []  # documents the file being applied has taken out of the sinks
 
     def ingest(

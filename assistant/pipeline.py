@@ -33,9 +33,10 @@ def build_index(settings: Settings, embedder: Embedder | None = None, sync: bool
 
     embedder = embedder or build_embedder(settings)
     chunker = Chunker(settings.chunk, embedder.count_tokens, embedder.max_tokens)
-    index = HybridIndex(settings.data_dir, embedder, chunker, settings.index, chroma_url=settings.chroma_url)
+    registry = Registry.of(settings)
+    index = HybridIndex(settings.data_dir, embedder, chunker, settings.index, chroma_url=settings.chroma_url,
+                        source=registry if registry.shared is not None else None)
     if sync:
-        registry = Registry(settings.data_dir)
         with registry.lock():
             index.sync(registry.documents())
     return index
@@ -60,7 +61,7 @@ def build_factdb(settings: Settings, sync: bool = True) -> FactDB:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     facts = FactDB(database_url(settings.data_dir, settings.database_url), facts_path(settings))
     if sync:
-        registry = Registry(settings.data_dir)
+        registry = Registry.of(settings)
         with registry.lock():
             facts.sync(registry.documents())
     return facts
@@ -89,10 +90,10 @@ def build_answerer(settings: Settings, retriever: Retriever | None = None) -> An
     """The answering pipeline: retriever, reviewed facts, cleaned documents and the configured LLM (if any)."""
     from assistant.answering import Answerer
     from assistant.llm import build_llm
-    from assistant.store import DocumentCache
+    from assistant.store import DocumentCache, Registry
 
     facts = build_factdb(settings, sync=False)
-    return Answerer(retriever or build_retriever(settings), DocumentCache(settings.data_dir), settings.answer,
+    return Answerer(retriever or build_retriever(settings), DocumentCache(Registry.of(settings)), settings.answer,
                     build_llm(settings), facts_of=facts.in_span, vectors=build_unit_vectors(settings))
 
 

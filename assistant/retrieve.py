@@ -97,6 +97,7 @@ class Retriever:
         self._metas_for: int | None = None
 
     def _documents(self) -> dict[str, DocumentMeta]:
+        self.index.follow()  # another app server's uploads and deletions (shared state only)
         self.index.lexical.reload_if_changed()
         if self._metas_for != self.index.lexical.generation:
             self._metas = self.index.documents_meta()

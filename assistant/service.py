@@ -18,6 +18,8 @@ from assistant.types import Answer, AskRequest, DocumentMeta, Draft, DraftReques
 if TYPE_CHECKING:
     from assistant.factdb import FactDB
     from assistant.factview import TableFacts
+    from assistant.query import Filters
+    from assistant.retrieve import ScoredChunk
 
 __all__ = ["AskRequest", "AssistantService", "NotFoundError", "ServiceError"]
 
@@ -64,7 +66,7 @@ class AssistantService:
     @property
     def registry(self) -> Registry:
         """The document registry, freshly read (reading it needs no embedder or index)."""
-        return Registry(self.settings.data_dir)
+        return Registry.of(self.settings)
 
     def documents(self, roles: tuple[str, ...] | None = None) -> list[RegistryEntry]:
         """Ingested files (primary documents and duplicates) in name order: all, or those these roles may read."""
@@ -136,6 +138,21 @@ class AssistantService:
                  comment: str = "") -> None:
         """Record a thumbs up or down with the question and the cited spans."""
         self.audit.record("feedback", user, question=question, rating=rating, cited=citations, comment=comment)
+
+    def search(self, question: str, k: int = 10, filters: Filters | None = None, user: str = "system"
+               ) -> list[ScoredChunk]:
+        """The passages retrieval ranks highest for a question, each with its keyword, semantic and fused ranks;
+        only of documents the filters' roles may read."""
+        from assistant.query import Filters
+
+        if not question.strip():
+            raise ServiceError("Sökfrågan är tom. Skriv några ord att söka efter.")
+        retriever = getattr(self.answerer, "retriever", None)
+        if retriever is None:
+            raise ServiceError("Sökning är inte tillgänglig i den här konfigurationen.")
+        chunks: list[ScoredChunk] = retriever.search(question.strip(), k=k, filters=filters or Filters()).chunks
+        self.audit.record("search", user, question=question, hits=[c.chunk.id for c in chunks])
+        return chunks
 
     @cached_property
     def answerer(self) -> Callable[[AskRequest], Answer]:

@@ -281,7 +281,8 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings, description="Vector and keyword index settings.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval settings.")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL of the shared store (facts, reviews); empty means SQLite in data_dir."
+        None, description="SQLAlchemy URL of the state app servers share (document registry, cleaned texts, "
+        "facts and reviews), e.g. postgresql+psycopg://…; empty: registry files and SQLite facts in data_dir."
     )
     chroma_url: str | None = Field(
         None, description="URL of a Chroma server (`chroma run`); empty means an embedded store under data_dir."

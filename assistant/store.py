@@ -1,4 +1,5 @@
-"""The document registry and cleaned-document files under the data directory, written atomically."""
+"""The document registry and cleaned documents: files under the data directory, written atomically, or the shared
+relational store when app servers share one state (see assistant.shared)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.types import DocumentMeta, SourceDocument
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+    from assistant.shared import SharedRegistry
 
 REGISTRY_VERSION = 1
 
@@ -120,17 +125,46 @@ class RegistryEntry(BaseModel):
 
 
 class Registry:
-    """The list of documents the index holds; the commit point of every ingestion step."""
+    """The list of documents the index holds; the commit point of every ingestion step.
 
-    def __init__(self, data_dir: Path) -> None:
+    With a database URL (a PostgreSQL server that app servers share) the entries and cleaned documents live
+    there, so that every app server sees one list; otherwise in registry.json and documents/ under data_dir.
+    """
+
+    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
         self.data_dir = data_dir
         self.path = data_dir / "registry.json"
         self.documents_dir = data_dir / "documents"
+        self.shared: SharedRegistry | None = None
+        if database_url:
+            from assistant.shared import SharedRegistry
+
+            self.shared = SharedRegistry(database_url)
         self.entries: dict[str, RegistryEntry] = {}
+        self.version: int | None = None  # the shared counter the entries were read at
         self.reload()
 
+    @classmethod
+    def of(cls, settings: Settings) -> Registry:
+        """The registry these settings name: in the database when database_url is set, else in data_dir."""
+        return cls(settings.data_dir, settings.database_url)
+
+    def stamp(self) -> int | None:
+        """Changes whenever the entries change (another process's ingestion included): the shared counter, or the
+        registry file's modification time."""
+        if self.shared is not None:
+            return self.shared.counter()
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def reload(self) -> None:
-        """Read the registry file (an absent file is an empty registry)."""
+        """Read the registry (an absent file is an empty registry)."""
+        if self.shared is not None:
+            self.version, raw = self.shared.entries()
+            self.entries = {k: RegistryEntry.model_validate(v) for k, v in raw.items()}
+            return
         if not self.path.is_file():
             self.entries = {}
             return
@@ -138,7 +172,10 @@ class Registry:
         self.entries = {k: RegistryEntry.model_validate(v) for k, v in data.get("documents", {}).items()}
 
     def save(self) -> None:
-        """Write the registry atomically."""
+        """Write the registry atomically (one transaction when shared)."""
+        if self.shared is not None:
+            self.version = self.shared.save_entries({k: v.model_dump(mode="json") for k, v in self.entries.items()})
+            return
         payload = {
             "version": REGISTRY_VERSION,
             "documents": {k: v.model_dump(mode="json") for k, v in sorted(self.entries.items())},
@@ -147,14 +184,41 @@ class Registry:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the data directory's ingestion lock (one writer at a time, across processes)."""
+        """Hold the ingestion lock (one writer at a time, across processes, and across servers when shared)."""
         if not self.data_dir.is_dir():
             private_dir(self.data_dir)  # a new data directory is the service user's alone
+        if self.shared is not None:
+            with self.shared.lock():
+                self.reload()
+                yield
+            return
         with open(self.data_dir / "ingest.lock", "w") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 self.reload()
                 yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def try_lock(self) -> Iterator[bool]:
+        """The ingestion lock if it is free (True, entries re-read), else False at once; held until the block ends."""
+        if self.shared is not None:
+            with self.shared.try_lock() as held:
+                if held:
+                    self.reload()
+                yield held
+            return
+        private_dir(self.data_dir)
+        with open(self.data_dir / "ingest.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                self.reload()
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -171,12 +235,17 @@ class Registry:
         return self.documents_dir / f"{doc_id}.json"
 
     def save_document(self, document: SourceDocument) -> None:
-        """Store a cleaned document (0600, mkstemp's mode, in a 0700 folder)."""
+        """Store a cleaned document (0600, mkstemp's mode, in a 0700 folder; or a row of the shared store)."""
+        if self.shared is not None:
+            self.shared.save_document(document.id, document.model_dump_json())
+            return
         private_dir(self.documents_dir)
         atomic_write_text(self.document_path(document.id), document.model_dump_json())
 
     def load_document(self, doc_id: str) -> SourceDocument:
-        """Read a cleaned document back."""
+        """Read a cleaned document back (FileNotFoundError when it is gone)."""
+        if self.shared is not None:
+            return SourceDocument.model_validate_json(self.shared.load_document(doc_id))
         return SourceDocument.model_validate_json(self.document_path(doc_id).read_text(encoding="utf-8"))
 
     def documents(self) -> list[SourceDocument]:
@@ -186,6 +255,11 @@ class Registry:
     def prune_document_files(self) -> list[str]:
         """Delete cleaned documents the registry does not list (a crash before the commit); call under lock()."""
         pruned = []
+        if self.shared is not None:
+            for doc_id in self.shared.document_ids() - set(self.entries):
+                self.shared.delete_document(doc_id)
+                pruned.append(doc_id)
+            return pruned
         if self.documents_dir.is_dir():
             for path in self.documents_dir.glob("*.json"):
                 if path.stem not in self.entries:
@@ -197,6 +271,9 @@ class Registry:
 
     def delete_document_file(self, doc_id: str) -> None:
         """Remove a stored cleaned document."""
+        if self.shared is not None:
+            self.shared.delete_document(doc_id)
+            return
         with contextlib.suppress(FileNotFoundError):
             self.document_path(doc_id).unlink()
 
@@ -204,17 +281,14 @@ class Registry:
 class DocumentCache:
     """Cleaned documents by file name, re-read when the registry changes (another process may ingest)."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.registry = Registry(data_dir)
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
         self._stamp: int | None = None
         self._names: dict[str, str] = {}
         self._docs: dict[str, SourceDocument] = {}
 
     def _refresh(self) -> None:
-        try:
-            stamp = self.registry.path.stat().st_mtime_ns
-        except FileNotFoundError:
-            stamp = None
+        stamp = self.registry.stamp()
         if stamp != self._stamp:
             self.registry.reload()
             self._names = {e.name: e.id for e in self.registry.indexed()}

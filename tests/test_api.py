@@ -334,10 +334,30 @@ def test_job_status_is_progress_per_chunk_and_unknown_jobs_are_404(
     assert (response.status_code, response.json()) == (404, {"error": "Jobbet finns inte."})
 
 
+def test_search_returns_ranked_passages_with_each_rankers_rank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    monkeypatch.chdir(tmp_path)
+    service, _ = make_service(tmp_path)
+    service.__dict__.pop("answerer")  # the real pipeline (hash embedder): retrieval without composing an answer
+    with TestClient(create_app(service, ui=False, prepare=False)) as client:
+        hits = client.post("/api/search", json={"question": "besök på biblioteken", "k": 2}).json()
+        assert len(hits) == 2 and all("dense" in h["ranks"] for h in hits)  # the hash embedder ranks both
+        keyword = next(h for h in hits if h["ranks"].get("bm25") == 1)  # its ranking is noise; BM25's is not
+        assert (keyword["document"], keyword["municipality"]) == ("exempelstad-berattelse-2023.txt",
+                                                                  "Exempelstad kommun")
+        assert "120 000 besök" in keyword["text"]
+        filtered = client.post("/api/search", json={"question": "besök på biblioteken", "municipality": "Testby"})
+        assert {h["document"] for h in filtered.json()} == {"testby-plan-2024.txt"}
+        empty = client.post("/api/search", json={"question": "  "})
+        assert empty.status_code == 400 and "tom" in empty.json()["error"]
+        records = [r for r in read_records(audit_path(service.settings.data_dir)) if r["event"] == "search"]
+        assert records and records[-1]["question"] == "besök på biblioteken"
+
+
 def test_openapi_lists_every_endpoint(env: tuple[TestClient, AssistantService, FakeAnswerer]) -> None:
     client, _, _ = env
     schema = client.get("/openapi.json").json()
-    assert {"/api/ask", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/jobs/{job_id}",
+    assert {"/api/ask", "/api/search", "/api/draft", "/api/documents", "/api/documents/{doc_id}", "/api/jobs/{job_id}",
             "/api/health", "/api/facts", "/api/facts/review"} <= set(schema["paths"])
     assert "422" in schema["paths"]["/api/ask"]["post"]["responses"]
     assert client.get("/docs").status_code == 200
