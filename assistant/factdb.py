@@ -9,7 +9,7 @@ keeping the reviews of the facts that did not change (a fact's id is a hash of w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -117,13 +117,17 @@ class FactDB:
 
     def sync(self, documents: Iterable[SourceDocument]) -> None:
         """Bring the store in line with the registry's primary documents (after a crash or a restart)."""
-        documents = list(documents)
+        by_id = {d.id: d for d in documents}
+        self.sync_ids(set(by_id), by_id.__getitem__)
+
+    def sync_ids(self, wanted: set[str], load: Callable[[str], SourceDocument]) -> None:
+        """sync() for these document ids; load(id) reads one the store has no facts of (one at a time)."""
         have = self.document_ids()
-        wanted = {d.id for d in documents}
         for doc_id in have - wanted:
             self.remove(doc_id)
-        for document in documents:
-            if document.id not in have and document.tables:
+        for doc_id in sorted(wanted - have):
+            document = load(doc_id)
+            if document.tables:
                 self.add(document)
 
     def document_ids(self) -> set[str]:

@@ -38,17 +38,18 @@ def build_index(settings: Settings, embedder: Embedder | None = None, sync: bool
                         source=registry if registry.shared is not None else None)
     if sync:
         with registry.lock():
-            index.sync(registry.documents())
+            index.sync_registry(registry)
     return index
 
 
-def build_retriever(settings: Settings) -> Retriever:
-    """A Retriever over the synced index; questions are embedded by the same model without the disk cache."""
+def build_retriever(settings: Settings, index: HybridIndex | None = None) -> Retriever:
+    """A Retriever over the synced index (or this one); questions are embedded by the same model without the disk
+    cache."""
     from assistant.embed import CachedEmbedder
     from assistant.retrieve import Retriever
 
-    embedder = build_embedder(settings)
-    index = build_index(settings, embedder)
+    index = index or build_index(settings)
+    embedder = index.embedder
     query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
     return Retriever(index, query_embedder, settings.retrieval)
 
@@ -63,22 +64,23 @@ def build_factdb(settings: Settings, sync: bool = True) -> FactDB:
     if sync:
         registry = Registry.of(settings)
         with registry.lock():
-            facts.sync(registry.documents())
+            facts.sync_ids({e.id for e in registry.indexed()}, registry.load_document)
     return facts
 
 
-def build_sinks(settings: Settings) -> list[IndexSink]:
-    """The index sinks that must mirror the registry's primary documents: the search index and the fact store."""
-    sinks: list[IndexSink] = [build_index(settings), build_factdb(settings)]
+def build_sinks(settings: Settings, index: HybridIndex | None = None) -> list[IndexSink]:
+    """The index sinks that must mirror the registry's primary documents: the search index (this one, else a new
+    one) and the fact store."""
+    sinks: list[IndexSink] = [index or build_index(settings), build_factdb(settings)]
     vectors = build_unit_vectors(settings)
     if vectors is not None:
         sinks.append(vectors)
     return sinks
 
 
-def build_ingestor(settings: Settings) -> Ingestor:
-    """An Ingestor wired to every index sink."""
-    return Ingestor(settings, sinks=build_sinks(settings))
+def build_ingestor(settings: Settings, index: HybridIndex | None = None) -> Ingestor:
+    """An Ingestor wired to every index sink (the search index given, so that a server opens it once)."""
+    return Ingestor(settings, sinks=build_sinks(settings, index))
 
 
 def facts_path(settings: Settings) -> Path:
@@ -93,7 +95,8 @@ def build_answerer(settings: Settings, retriever: Retriever | None = None) -> An
     from assistant.store import DocumentCache, Registry
 
     facts = build_factdb(settings, sync=False)
-    return Answerer(retriever or build_retriever(settings), DocumentCache(Registry.of(settings)), settings.answer,
+    documents = DocumentCache(Registry.of(settings), settings.answer.cached_documents)
+    return Answerer(retriever or build_retriever(settings), documents, settings.answer,
                     build_llm(settings), facts_of=facts.in_span, vectors=build_unit_vectors(settings))
 
 

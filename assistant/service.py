@@ -18,6 +18,7 @@ from assistant.types import Answer, AskRequest, DocumentMeta, Draft, DraftReques
 if TYPE_CHECKING:
     from assistant.factdb import FactDB
     from assistant.factview import TableFacts
+    from assistant.index import HybridIndex
     from assistant.query import Filters
     from assistant.retrieve import ScoredChunk
 
@@ -57,11 +58,19 @@ class AssistantService:
         return AuditLog.from_settings(self.settings)
 
     @cached_property
+    def index(self) -> HybridIndex:
+        """The search index, opened once: the ingestor writes to it and the answerer reads it (one chunk table and
+        one BM25 in memory, not one each)."""
+        from assistant.pipeline import build_index
+
+        return build_index(self.settings)
+
+    @cached_property
     def ingestor(self) -> Ingestor:
         """The ingestor wired to every index sink."""
         from assistant.pipeline import build_ingestor
 
-        return build_ingestor(self.settings)
+        return build_ingestor(self.settings, self.index)
 
     @property
     def registry(self) -> Registry:
@@ -157,9 +166,9 @@ class AssistantService:
     @cached_property
     def answerer(self) -> Callable[[AskRequest], Answer]:
         """The answering pipeline, built once (embedder, indexes, fact store, LLM)."""
-        from assistant.pipeline import build_answerer
+        from assistant.pipeline import build_answerer, build_retriever
 
-        return build_answerer(self.settings)
+        return build_answerer(self.settings, build_retriever(self.settings, self.index))
 
     def draft(
         self, request: DraftRequest | Mapping[str, Any], user: str = "anonym", roles: tuple[str, ...] = ("public",)

@@ -92,6 +92,12 @@ class IndexSettings(_Section):
     hnsw_ef_search: int = Field(
         1000, gt=0, description="HNSW search breadth; at least the chunk count makes dense search exact and repeatable."
     )
+    hnsw_large_from: int = Field(
+        20_000, gt=0, description="From this many chunks on, dense search uses hnsw_ef_search_large (approximate)."
+    )
+    hnsw_ef_search_large: int = Field(
+        200, gt=0, description="HNSW search breadth of a large collection (see BENCHMARKS.md for its recall).",
+    )
     ngram_size: int = Field(3, ge=0, description="Character n-gram length of the compound-aware index; 0 turns it off.")
 
 
@@ -136,6 +142,10 @@ class AnswerSettings(_Section):
     )
     weights: Path | None = Field(
         None, description="Scorer weights file (assistant fit writes it); empty means the one in the package."
+    )
+    cached_documents: int = Field(
+        256, gt=0, description="Cleaned documents (and their units) kept in memory, the most recently used; more is "
+        "faster on a large archive and costs about 1 MB each (BENCHMARKS.md).",
     )
 
 

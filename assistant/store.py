@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.lru import Lru
 from assistant.types import DocumentMeta, SourceDocument
 
 if TYPE_CHECKING:
@@ -279,20 +280,21 @@ class Registry:
 
 
 class DocumentCache:
-    """Cleaned documents by file name, re-read when the registry changes (another process may ingest)."""
+    """Cleaned documents by file name, re-read when the registry changes (another process may ingest); the `size`
+    most recently used stay in memory (an archive of hundreds of reports does not fit a server's memory)."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, size: int = 256) -> None:
         self.registry = registry
+        self.size = size
         self._stamp: int | None = None
         self._names: dict[str, str] = {}
-        self._docs: dict[str, SourceDocument] = {}
+        self._docs: Lru[str, SourceDocument] = Lru(size)  # by id: a replaced document has another id
 
     def _refresh(self) -> None:
         stamp = self.registry.stamp()
         if stamp != self._stamp:
             self.registry.reload()
             self._names = {e.name: e.id for e in self.registry.indexed()}
-            self._docs = {}
             self._stamp = stamp
 
     def names(self) -> list[str]:
@@ -314,5 +316,5 @@ class DocumentCache:
                 document = self.registry.load_document(doc_id)
             except FileNotFoundError:  # deleted or replaced by an ingestion after we read the registry
                 return None
-            docs[doc_id] = document
+            docs.put(doc_id, document)
         return document

@@ -175,6 +175,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--requests", type=int, default=200, help="Requests of the 20-user test (at most).")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="Duration cap of the 20-user test.")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Measure an index built earlier (same fingerprint) instead of building it again.")
     args = parser.parse_args()
     configure_offline_env()
     from assistant.store import Registry
@@ -185,7 +187,7 @@ def main() -> None:
         print(f"== {name}", flush=True)
         settings = settings_for(size)
         figures: dict[str, Any] = {"embedder": "MiniLM (real)" if size <= 1000 else "hash stand-in (128 dim)"}
-        if size > 1000:
+        if size > 1000 and not (args.reuse and Registry(settings.data_dir).indexed()):
             figures.update(build(size))
         elif not Registry(settings.data_dir).indexed():
             raise SystemExit("kör benchmarks/bench_throughput.py först (den bygger 1k-indexet)")
@@ -206,7 +208,7 @@ def main() -> None:
         print(f"   serving {figures['serving']}", flush=True)
         results[name] = figures
         record("scale", {"sizes": results}, ".venv/bin/python benchmarks/bench_scale.py "
-               + " ".join(["--sizes", *map(str, args.sizes)]))
+               + " ".join(["--sizes", *map(str, args.sizes), *(["--reuse"] if args.reuse else [])]))
 
 
 if __name__ == "__main__":

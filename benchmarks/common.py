@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from deploy.local_cluster import free_port as free_port  # the benchmark scripts take it from here
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / ".work"
@@ -60,13 +61,6 @@ def questions(municipalities: list[str], n: int, seed: int = 11) -> list[Questio
             text = text.replace(name, short)
         out.append(Question(text=text, municipality=short))
     return out
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def dir_mb(path: Path) -> float:

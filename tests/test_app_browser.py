@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from assistant.service import AskRequest, AssistantService
 from assistant.settings import Settings
 from assistant.types import Answer, DocumentMeta, Draft
 from assistant.web import UPLOAD_TYPES
+from deploy.local_cluster import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -47,13 +47,6 @@ def require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail("Chromium saknas i CI: .ci/run ska installera den med apt-get install chromium")
     pytest.skip("Chromium saknas: apt-get install chromium")
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LiveServer:

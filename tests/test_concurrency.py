@@ -8,7 +8,6 @@ ingestion, and every quote must be exactly its document's cleaned text at the ci
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,9 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.service import AssistantService
+from assistant.service import AskRequest, AssistantService
 from assistant.settings import Settings
 from assistant.store import ReadWriteLock, Registry
+from deploy.local_cluster import free_port
 from tests.conftest import CORPUS, REPO
 from tests.filemakers import write_reports
 from tests.test_crash import assert_index_matches_registry
@@ -42,13 +42,6 @@ QUESTIONS = [
     "Vilka insatser görs för anhörigstödet?",
     "Hur utvecklades kostnaden per invånare inom missbruksvården?",
 ]
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 150) -> None:
@@ -200,3 +193,54 @@ def test_index_lock_readers_share_a_writer_excludes_and_is_not_starved(tmp_path:
     # A reader cannot become a writer (it would wait for itself).
     with lock.hold(), pytest.raises(RuntimeError), lock.hold(exclusive=True):
         pass
+
+
+def test_questions_while_the_same_server_ingests_share_one_index(tmp_path: Path) -> None:
+    # A server opens its index once: the upload job writes to the object its answer threads read. Every answer
+    # given meanwhile is whole and quotes its document exactly. (The swap of whole tables that makes this safe is
+    # checked deterministically in test_index; a race here may or may not be hit on a given run.)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, embedding={"kind": "hash"})
+    service = AssistantService(settings)
+    assert service.ingest([CORPUS]).ok
+    assert service.ingestor.sinks[0] is service.answerer.retriever.index  # type: ignore[attr-defined]
+    folder = tmp_path / "nya"
+    write_reports(folder, range(200, 200 + NEW_DOCUMENTS), sections=6)
+    done = threading.Event()
+    problems: list[str] = []
+    answered = [0]
+
+    def ingest() -> None:
+        try:
+            report = service.ingest([folder])
+            if not report.ok:
+                problems.append(str(report.outcomes))
+        finally:
+            done.set()
+
+    def ask(i: int) -> None:
+        while not done.is_set():
+            try:
+                answer = service.ask(AskRequest(question=QUESTIONS[(i + answered[0]) % len(QUESTIONS)]))
+            except Exception as exc:  # noqa: BLE001 - every failure of a reader is the finding
+                problems.append(f"{type(exc).__name__}: {exc}")
+                return
+            registry = service.registry
+            for citation in answer.citations:
+                entry = registry.by_name(citation.document)
+                text = registry.load_document(entry.id).text if entry is not None else ""
+                if text[citation.start:citation.end] != citation.quote:
+                    problems.append(f"citat stämmer inte: {citation.document} {citation.start}")
+            answered[0] += 1
+
+    writer = threading.Thread(target=ingest)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        writer.start()
+        list(pool.map(ask, range(3)))
+    writer.join()
+    assert not problems, problems[:5]
+    assert answered[0] >= 3
+    names = {e.name for e in service.registry.indexed()}
+    assert all(p.name in names for p in folder.iterdir())
+    hits = service.search("hemtjänsten kvartalet", k=20)
+    assert any(h.chunk.document.endswith(".txt") and h.chunk.document in {p.name for p in folder.iterdir()}
+               for h in hits)

@@ -66,6 +66,47 @@ def test_remove_forgets_a_document_everywhere(tmp_path: Path) -> None:
     index.remove("finns-inte")  # absent ids are ignored
 
 
+def test_a_write_swaps_in_new_tables_and_leaves_a_readers_tables_alone(tmp_path: Path) -> None:
+    # One index serves the upload job and the answer threads: a reader holding the tables must never see them
+    # change under it (a dict changed during iteration fails the reader), so writers build new ones and swap.
+    index = make_index(tmp_path)
+    first, second = documents()[:2]
+    index.add(first)
+    records, by_document = index.lexical.records, index.lexical.by_document
+    held = (dict(records), {k: list(v) for k, v in by_document.items()})
+    index.add(second)
+    index.remove(first.id)
+    assert (records, by_document) == held  # the reader's tables, unchanged
+    assert set(index.lexical.by_document) == {second.id}
+    assert all(r["document_id"] == second.id for r in index.lexical.records.values())
+
+
+def test_search_breadth_follows_the_collection_size(tmp_path: Path) -> None:
+    from assistant.index import HybridIndex
+    from assistant.settings import IndexSettings
+    from tests.retrieval_fixtures import make_chunker
+
+    embedder = HashEmbedder()
+    docs = documents()
+    large = len(make_chunker(embedder).chunk(docs[0])) + 1  # one document is small, all of them large
+    settings = IndexSettings(hnsw_ef_search=1000, hnsw_large_from=large, hnsw_ef_search_large=64)
+    index = HybridIndex(tmp_path, embedder, make_chunker(embedder), settings)
+
+    def breadth() -> int:
+        return int(index.collection.configuration["hnsw"]["ef_search"])
+
+    assert breadth() == 1000  # empty: exact
+    for document in docs:
+        index.add(document)
+    assert index.collection.count() >= large and breadth() == 64  # large: bounded
+    reopened = HybridIndex(tmp_path, embedder, make_chunker(embedder), settings)
+    assert int(reopened.collection.configuration["hnsw"]["ef_search"]) == 64  # stored with the collection
+    for document in docs[1:]:
+        index.remove(document.id)
+    assert index.collection.count() < large and breadth() == 1000  # small again: exact again
+    assert index.search_breadth(large - 1) == 1000 and index.search_breadth(large) == 64
+
+
 def test_index_persists_and_reloads_without_rebuilding(tmp_path: Path) -> None:
     index = make_index(tmp_path)
     for document in documents():

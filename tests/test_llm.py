@@ -6,7 +6,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from assistant.llm import (
 )
 from assistant.prompts import CANNOT_ANSWER
 from assistant.settings import Settings
+from deploy.local_cluster import free_port
 
 # --------------------------------------------------------------------------- FakeLLM
 
@@ -236,12 +236,6 @@ def openai_server() -> Iterator[_OpenAIServer]:
     thread.join(timeout=5)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_openai_compatible_complete(openai_server: _OpenAIServer) -> None:
     llm = OpenAICompatibleLLM(openai_server.base_url, "testmodell", api_key="sk-test", max_tokens=64)
     assert isinstance(llm, LLM)
@@ -266,7 +260,7 @@ def test_openai_compatible_stream(openai_server: _OpenAIServer) -> None:
 
 
 def test_openai_compatible_connection_refused_is_swedish_llm_error() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     llm = OpenAICompatibleLLM(url, "m", timeout_s=5)
     with pytest.raises(LLMError, match="Kunde inte ansluta till språkmodellen") as info:
         llm.complete("hej")
@@ -330,7 +324,7 @@ def llama_cpp_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     missing = [module for module in needed if importlib.util.find_spec(module) is None]
     if missing:
         pytest.skip(f"llama_cpp.server needs llama-cpp-python[server]; missing modules: {missing}")
-    port = _free_port()
+    port = free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path)]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
     cmd += ["--chat_format", "gemma"]  # the packaged GGUF has no chat template; without this llama-2's is used

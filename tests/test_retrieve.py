@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from assistant.retrieve import Retriever
 from assistant.settings import RetrievalSettings, Settings
 from assistant.store import Registry
 from assistant.types import DocumentMeta
+from deploy.local_cluster import free_port
 from tests.conftest import CORPUS, REPO
 from tests.retrieval_fixtures import ALINGSAS, documents, make_document, make_index
 
@@ -227,19 +227,13 @@ def test_eval_recall_at_5_with_the_real_embedder(embedded_run: tuple[float, floa
     assert recall >= RECALL_TARGET
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`chroma run` on a free loopback port, stopped afterwards."""
     chroma = Path(sys.executable).parent / "chroma"
     if not chroma.exists():
         pytest.fail("the chroma command is missing from the virtualenv")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("w")
     process = subprocess.Popen(

@@ -51,7 +51,7 @@ class Answerer:
         self.retriever, self.documents, self.settings, self.llm = retriever, documents, settings, llm
         self.lexicon = load_lexicon()
         self.matcher = WordMatcher(self.lexicon)
-        self.units = UnitCache(documents)
+        self.units = UnitCache(documents, settings.cached_documents)
         self.idf = Idf()
         self.rows = RowIndex(self.matcher)
         self.vectors = vectors
@@ -137,7 +137,8 @@ class Answerer:
     def _rows(self, terms: list[Term], weights: dict[str, float], allowed: set[str] | None,
               generation: object) -> list[Candidate]:
         """Rows the row index finds for the terms, as candidates."""
-        self.rows.refresh(lambda: [d for n in self.documents.names() if (d := self.documents(n)) is not None],
+        # One document at a time: the row index keeps the rows, not the documents.
+        self.rows.refresh(lambda: (d for n in self.documents.names() if (d := self.documents(n)) is not None),
                           generation)
         metas = self.retriever.index.documents_meta()
         return [Candidate(entry.unit, meta_of(metas, entry), "row", rank, {}, {"inside": 0.0})

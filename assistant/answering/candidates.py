@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.answering.units import DocumentUnits
+from assistant.lru import Lru
 from assistant.retrieve import ScoredChunk
 from assistant.types import Candidate, SourceDocument
 
@@ -17,9 +18,9 @@ from assistant.types import Candidate, SourceDocument
 class UnitCache:
     """Each document's units, cut once and kept while the document stays the same."""
 
-    def __init__(self, documents: Callable[[str], SourceDocument | None]) -> None:
+    def __init__(self, documents: Callable[[str], SourceDocument | None], size: int = 256) -> None:
         self.documents = documents
-        self._units: dict[str, DocumentUnits] = {}
+        self._units: Lru[str, DocumentUnits] = Lru(size)  # the most recently used documents' units
 
     def __call__(self, name: str) -> DocumentUnits | None:
         """The units of a primary document (None when it is gone)."""
@@ -29,7 +30,7 @@ class UnitCache:
         cached = self._units.get(name)
         if cached is None or cached.document.id != document.id:
             cached = DocumentUnits(document)
-            self._units[name] = cached
+            self._units.put(name, cached)
         return cached
 
 

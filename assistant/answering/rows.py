@@ -7,7 +7,7 @@ says about it ('Periodens resultat' under 'Helårsprognos 2025' for 'helårsprog
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from assistant.language import Term, WordMatcher
@@ -36,7 +36,7 @@ class RowIndex:
         self._by_root: dict[str, set[int]] = defaultdict(set)
         self._generation: object = None
 
-    def refresh(self, documents: Callable[[], list[SourceDocument]], generation: object) -> None:
+    def refresh(self, documents: Callable[[], Iterable[SourceDocument]], generation: object) -> None:
         """Index every row of every document (only when the generation changed)."""
         if generation == self._generation:
             return
