@@ -584,12 +584,14 @@ class HybridIndex:
         if self.source is not None:
             self._followed = self.source.version
         with self.reading():
-            if set(self.lexical.by_document) == wanted and self.collection.count() == len(self.lexical.records):
-                # Nothing to reconcile: the same documents and as many vectors as chunks (a run killed half-way
-                # leaves either count unequal). Comparing chunk by chunk reads every vector's metadata, which
-                # Chroma then keeps cached: ~0.4 GB of the serving process at 100k chunks.
-                self.flush()
-                return
+            # Nothing to reconcile when the same documents and as many vectors as chunks (a run killed half-way
+            # leaves either unequal). Comparing chunk by chunk reads every vector's metadata, which Chroma then
+            # keeps cached: ~0.4 GB of the serving process at 100k chunks.
+            agree = set(self.lexical.by_document) == wanted and self.collection.count() == len(self.lexical.records)
+        if agree:
+            self.flush()
+            return
+        with self.reading():
             in_chroma = self._chroma_chunks()
             in_lexical = {d: set(ids) for d, ids in self.lexical.by_document.items()}
         for doc_id in (set(in_chroma) | set(in_lexical)) - wanted:
