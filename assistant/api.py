@@ -56,24 +56,25 @@ class Turn(_Body):
     answer: str
 
 
-class AskBody(_Body):
-    """A question with optional filters (municipality, body, year) and earlier turns."""
+class _Filtered(_Body):
+    """A question (or search words) with optional filters: municipality, body, year."""
 
-    question: str = Field(description="The question, Swedish or English.")
+    question: str = Field(description="The question or search words, Swedish or English.")
     municipality: str | None = Field(None, description="Only documents of this municipality ('Lerum' is enough).")
     body: str | None = Field(None, description="Only documents of this body (nämnd).")
     period: str | None = Field(None, description="Only documents of this period, e.g. '2024'.")
+
+
+class AskBody(_Filtered):
+    """A question with optional filters (municipality, body, year) and earlier turns."""
+
     k: int = Field(5, ge=1, le=20, description="How many passages to retrieve.")
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
 
 
-class SearchBody(_Body):
+class SearchBody(_Filtered):
     """Words or a question to search the documents for, with optional filters."""
 
-    question: str = Field(description="What to search for, Swedish or English.")
-    municipality: str | None = Field(None, description="Only documents of this municipality ('Lerum' is enough).")
-    body: str | None = Field(None, description="Only documents of this body (nämnd).")
-    period: str | None = Field(None, description="Only documents of this period, e.g. '2024'.")
     k: int = Field(10, ge=1, le=50, description="How many passages to return.")
 
 

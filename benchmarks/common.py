@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local_cluster import free_port as free_port  # the benchmark scripts take it from here
+from deploy.local_cluster import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "benchmarks" / ".work"
@@ -111,12 +112,7 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
         try:
             yield proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 @contextmanager

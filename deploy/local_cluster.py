@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -102,11 +103,12 @@ def _wait_until(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s
         time.sleep(0.2)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[Any], timeout_s: float = 20) -> None:
+    """Terminate a child process and reap it; kill it if it has not ended within timeout_s."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -125,7 +127,7 @@ def chroma_server(path: Path, log: Path, port: int | None = None) -> Iterator[st
         _wait_until(f"{url}/api/v2/heartbeat", process, log, 60, "chroma run")
         yield url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @contextlib.contextmanager
@@ -139,7 +141,7 @@ def app_server(env: dict[str, str], port: int, log: Path, timeout_s: float = 180
         _wait_until(f"{url}/api/health", process, log, timeout_s, "assistant serve")
         yield url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from deploy.local_cluster import free_port
+from deploy.local_cluster import free_port, stop_process
 
 
 class ServeProcess:
@@ -42,13 +42,8 @@ class ServeProcess:
         raise RuntimeError(f"servern blev inte klar: {self.output()}")
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
     def output(self) -> str:
         """The end of the server's log."""

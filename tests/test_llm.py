@@ -32,7 +32,7 @@ from assistant.llm import (
 )
 from assistant.prompts import CANNOT_ANSWER
 from assistant.settings import Settings
-from deploy.local_cluster import free_port
+from deploy.local_cluster import free_port, stop_process
 
 # --------------------------------------------------------------------------- FakeLLM
 
@@ -349,12 +349,7 @@ def llama_cpp_server(gguf_path: Path, tmp_path_factory: pytest.TempPathFactory) 
             time.sleep(0.5)
         yield base_url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.mark.slow

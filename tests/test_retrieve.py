@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from assistant.retrieve import Retriever
 from assistant.settings import RetrievalSettings, Settings
 from assistant.store import Registry
 from assistant.types import DocumentMeta
-from deploy.local_cluster import free_port
+from deploy.local_cluster import chroma_server as local_chroma_server
 from tests.conftest import CORPUS, REPO
 from tests.retrieval_fixtures import ALINGSAS, documents, make_document, make_index
 
@@ -230,39 +227,9 @@ def test_eval_recall_at_5_with_the_real_embedder(embedded_run: tuple[float, floa
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`chroma run` on a free loopback port, stopped afterwards."""
-    chroma = Path(sys.executable).parent / "chroma"
-    if not chroma.exists():
-        pytest.fail("the chroma command is missing from the virtualenv")
-    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=port,
-                                    settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
-                break
-            except Exception:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((path / "server.log").read_text()) from None
-                time.sleep(0.3)
+    with local_chroma_server(path / "db", path / "server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.mark.slow
