@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, delete, insert, select, text, update
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from assistant.db import make_engine
@@ -41,16 +42,24 @@ COUNTER = "registry"
 LOCK_KEY = 0x504C414E  # "PLAN": the advisory lock every writer of the shared state takes
 
 
+@functools.cache
+def _prepared(url: str) -> Engine:
+    """The engine, its tables created and the counter row in place: once per process and URL (a Registry is made
+    for every request that lists documents)."""
+    engine = make_engine(url)
+    _META.create_all(engine)
+    with contextlib.suppress(IntegrityError), engine.begin() as conn:  # another server may insert it first
+        if conn.execute(select(STATE.c.value).where(STATE.c.name == COUNTER)).first() is None:
+            conn.execute(insert(STATE).values(name=COUNTER, value=0))
+    return engine
+
+
 class SharedRegistry:
     """Registry entries (as JSON) and cleaned documents in the database, with a change counter and a lock."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
-        _META.create_all(self.engine)
-        with contextlib.suppress(IntegrityError), self.engine.begin() as conn:  # another server may insert it first
-            if conn.execute(select(STATE.c.value).where(STATE.c.name == COUNTER)).first() is None:
-                conn.execute(insert(STATE).values(name=COUNTER, value=0))
+        self.engine = _prepared(url)
 
     def counter(self) -> int:
         """Raised by every change of the entries."""
