@@ -10,7 +10,6 @@ so a writer killed half-way releases it with its connection; for a SQLite URL a 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, d
 from sqlalchemy.exc import IntegrityError
 
 from assistant.db import make_engine
+from assistant.filelock import flocked
 
 _META = MetaData()
 ENTRIES = Table(
@@ -114,39 +114,20 @@ class SharedRegistry:
             return {row[0] for row in conn.execute(select(CLEANED.c.id))}
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the writers' lock of the shared state until the block ends (across servers)."""
-        with self._lock(wait=True):
-            yield
-
-    @contextlib.contextmanager
-    def try_lock(self) -> Iterator[bool]:
-        """The writers' lock if no one holds it (True), else False at once."""
-        with self._lock(wait=False) as held:
-            yield held
-
-    @contextlib.contextmanager
-    def _lock(self, wait: bool) -> Iterator[bool]:
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect() as conn:
-                call = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
-                held = conn.execute(text(f"SELECT {call}(:key)"), {"key": LOCK_KEY}).scalar() is not False
-                conn.commit()
-                try:
-                    yield held
-                finally:
-                    if held:
-                        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
-                        conn.commit()
+    def writer_lock(self, wait: bool = True) -> Iterator[bool]:
+        """The writers' lock of the shared state (across servers) until the block ends: True when held; with
+        wait=False, False at once when another writer holds it."""
+        if self.engine.dialect.name != "postgresql":  # SQLite: a file lock beside the database file
+            with flocked(Path(self.engine.url.database or "shared").with_suffix(".lock"), wait) as held:
+                yield held
             return
-        path = Path(self.engine.url.database or "shared").with_suffix(".lock")
-        with open(path, "a+b") as handle:
+        with self.engine.connect() as conn:
+            call = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            held = conn.execute(text(f"SELECT {call}(:key)"), {"key": LOCK_KEY}).scalar() is not False
+            conn.commit()
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
+                yield held
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                    conn.commit()

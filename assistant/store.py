@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.filelock import flocked
 from assistant.lru import Lru
 from assistant.types import DocumentMeta, SourceDocument
 
@@ -186,42 +187,25 @@ class Registry:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the ingestion lock (one writer at a time, across processes, and across servers when shared)."""
-        if not self.data_dir.is_dir():
-            private_dir(self.data_dir)  # a new data directory is the service user's alone
-        if self.shared is not None:
-            with self.shared.lock():
-                self.reload()
-                yield
-            return
-        with open(self.data_dir / "ingest.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                self.reload()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with self._writer_lock(wait=True):
+            yield
 
     @contextlib.contextmanager
     def try_lock(self) -> Iterator[bool]:
         """The ingestion lock if it is free (True, entries re-read), else False at once; held until the block ends."""
-        if self.shared is not None:
-            with self.shared.try_lock() as held:
-                if held:
-                    self.reload()
-                yield held
-            return
-        private_dir(self.data_dir)
-        with open(self.data_dir / "ingest.lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
+        with self._writer_lock(wait=False) as held:
+            yield held
+
+    @contextlib.contextmanager
+    def _writer_lock(self, wait: bool) -> Iterator[bool]:
+        if not self.data_dir.is_dir():
+            private_dir(self.data_dir)  # a new data directory is the service user's alone
+        held_lock = (self.shared.writer_lock(wait) if self.shared is not None
+                     else flocked(self.data_dir / "ingest.lock", wait))
+        with held_lock as held:
+            if held:
                 self.reload()
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            yield held
 
     def indexed(self) -> list[RegistryEntry]:
         """Primary documents, the ones that are searchable."""
@@ -285,7 +269,6 @@ class DocumentCache:
 
     def __init__(self, registry: Registry, size: int = 256) -> None:
         self.registry = registry
-        self.size = size
         self._stamp: int | None = None
         self._names: dict[str, str] = {}
         self._docs: Lru[str, SourceDocument] = Lru(size)  # by id: a replaced document has another id

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from deploy.local_cluster import chroma_server as local_chroma_server
 from deploy.local_cluster import free_port as free_port  # the benchmark scripts take it from here
 from deploy.local_cluster import stop_process
 
@@ -117,10 +118,8 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
 
 @contextmanager
 def chroma_server(path: Path) -> Iterator[str]:
-    """`chroma run` on a free port over an existing store folder; yields its URL."""
+    """`chroma run` on a free port over an existing store folder (a large one may take a while to open); yields
+    its URL."""
     port = free_port()
-    args = [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-    with process(args, bench_env(path), WORK / "logs" / f"chroma-{port}.log") as proc:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(f"{url}/api/v2/heartbeat", proc, 120)
+    with local_chroma_server(path, WORK / "logs" / f"chroma-{port}.log", port, timeout_s=120) as url:
         yield url

@@ -115,16 +115,17 @@ def stop_process(process: subprocess.Popen[Any], timeout_s: float = 20) -> None:
 
 
 @contextlib.contextmanager
-def chroma_server(path: Path, log: Path, port: int | None = None) -> Iterator[str]:
-    """`chroma run` on loopback, storing in `path`; yields its URL once it answers."""
+def chroma_server(path: Path, log: Path, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
+    """`chroma run` on loopback, storing in `path`; yields its URL once it answers (within timeout_s)."""
     port = port or free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
     chroma = Path(sys.executable).with_name("chroma")
     with log.open("wb") as out:
         process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port",
                                     str(port)], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until(f"{url}/api/v2/heartbeat", process, log, 60, "chroma run")
+        _wait_until(f"{url}/api/v2/heartbeat", process, log, timeout_s, "chroma run")
         yield url
     finally:
         stop_process(process)
