@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from assistant.shared import SharedRegistry
 
 REGISTRY_VERSION = 1
+# A document cache over the shared registry asks for its counter at most this often (an answer looks up documents
+# dozens of times; a change made on another server is seen within this, far inside the 5 s the issue allows).
+SHARED_LOOK_S = 0.5
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -269,11 +273,17 @@ class DocumentCache:
 
     def __init__(self, registry: Registry, size: int = 256) -> None:
         self.registry = registry
+        self._looked_at = -SHARED_LOOK_S  # when the shared registry's counter was last asked
         self._stamp: int | None = None
         self._names: dict[str, str] = {}
         self._docs: Lru[str, SourceDocument] = Lru(size)  # by id: a replaced document has another id
 
     def _refresh(self) -> None:
+        if self.registry.shared is not None:  # its stamp is a database round trip: not for every lookup
+            now = time.monotonic()
+            if now - self._looked_at < SHARED_LOOK_S:
+                return
+            self._looked_at = now
         stamp = self.registry.stamp()
         if stamp != self._stamp:
             self.registry.reload()

@@ -7,6 +7,7 @@ hash embedder for the model; tests/test_shared_state.py runs the real servers.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,36 @@ def test_a_document_not_yet_committed_is_kept_while_its_writer_holds_the_lock(tm
         assert document.id in index.lexical.by_document
     index.follow()  # the writer is gone and never committed: the document goes
     assert document.id not in index.lexical.by_document
+
+
+def test_a_document_cache_asks_the_shared_counter_at_most_twice_a_second(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.store import SHARED_LOOK_S, DocumentCache
+
+    url = f"sqlite:///{tmp_path / 'delad.sqlite'}"
+    writer = Registry(tmp_path / "a", url)
+    documents = [make_document(f"norrvik-{i}.txt", TEXT.replace("41 200", f"4{i} 200")) for i in range(2)]
+
+    def commit(document: object) -> None:
+        with writer.lock():
+            writer.save_document(document)  # type: ignore[arg-type]
+            writer.entries[document.id] = _entry(document.id, document.name)  # type: ignore[attr-defined]
+            writer.save()
+
+    commit(documents[0])
+    cache = DocumentCache(Registry(tmp_path / "b", url))
+    asked = [0]
+    counter = cache.registry.shared.counter  # type: ignore[union-attr]
+
+    def counting() -> int:
+        asked[0] += 1
+        return counter()
+
+    monkeypatch.setattr(cache.registry.shared, "counter", counting)
+    for _ in range(50):  # one answer's lookups
+        assert cache("norrvik-0.txt") == documents[0]
+    assert asked[0] == 1
+    commit(documents[1])  # another server's upload: seen once the interval has passed
+    assert cache("norrvik-1.txt") is None
+    time.sleep(SHARED_LOOK_S + 0.05)
+    assert cache("norrvik-1.txt") == documents[1] and asked[0] == 2
