@@ -115,34 +115,37 @@ def stop_process(process: subprocess.Popen[Any], timeout_s: float = 20) -> None:
 
 
 @contextlib.contextmanager
-def chroma_server(path: Path, log: Path, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
-    """`chroma run` on loopback, storing in `path`; yields its URL once it answers (within timeout_s)."""
-    port = port or free_port()
+def _serving(command: list[str], env: dict[str, str] | None, url: str, health: str, log: Path, timeout_s: float,
+             what: str) -> Iterator[str]:
+    """A server process on loopback with its output in `log`; yields `url` once url + health answers 200."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    chroma = Path(sys.executable).with_name("chroma")
     with log.open("wb") as out:
-        process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port",
-                                    str(port)], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_until(f"{url}/api/v2/heartbeat", process, log, timeout_s, "chroma run")
+        _wait_until(url + health, process, log, timeout_s, what)
         yield url
     finally:
         stop_process(process)
 
 
 @contextlib.contextmanager
+def chroma_server(path: Path, log: Path, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
+    """`chroma run` on loopback, storing in `path`; yields its URL once it answers (within timeout_s)."""
+    port = port or free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    command = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    with _serving(command, None, f"http://127.0.0.1:{port}", "/api/v2/heartbeat", log, timeout_s,
+                  "chroma run") as url:
+        yield url
+
+
+@contextlib.contextmanager
 def app_server(env: dict[str, str], port: int, log: Path, timeout_s: float = 180) -> Iterator[str]:
     """`assistant serve` on loopback with this environment; yields its URL once /api/health says ok."""
     command = [sys.executable, "-c", "from assistant.cli import app; app()", "serve", "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until(f"{url}/api/health", process, log, timeout_s, "assistant serve")
+    with _serving(command, {**os.environ, **env}, f"http://127.0.0.1:{port}", "/api/health", log, timeout_s,
+                  "assistant serve") as url:
         yield url
-    finally:
-        stop_process(process)
 
 
 def main(argv: list[str] | None = None) -> None:
